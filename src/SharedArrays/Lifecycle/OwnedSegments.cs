@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using SharedArrays.Segments;
+
+namespace SharedArrays.Lifecycle;
+
+/// <summary>
+/// The names this process created and must remove: at Dispose, and if the program never gets there,
+/// at normal exit, on an unhandled exception, and on SIGINT, SIGTERM, SIGHUP and SIGQUIT. After a
+/// <c>kill -9</c> nothing runs here; those segments are orphans for the collector.
+/// </summary>
+internal static class OwnedSegments
+{
+    private static readonly ConcurrentDictionary<Segment, byte> s_owned = new();
+    private static int s_hooked;
+    private static PosixSignalRegistration[]? s_signals;
+
+    internal static void Add(Segment segment)
+    {
+        Hook();
+        s_owned.TryAdd(segment, 0);
+    }
+
+    internal static void Forget(Segment segment) => s_owned.TryRemove(segment, out _);
+
+    internal static void RemoveAll()
+    {
+        foreach (Segment segment in s_owned.Keys)
+        {
+            try
+            {
+                segment.RemoveName();
+            }
+            catch (SharedArrayException)
+            {
+                // Exiting: nothing useful to do with the error; the collector will find the orphan.
+            }
+        }
+    }
+
+    private static void Hook()
+    {
+        if (Interlocked.Exchange(ref s_hooked, 1) != 0)
+        {
+            return;
+        }
+        AppDomain.CurrentDomain.ProcessExit += static (_, _) => RemoveAll();
+        AppDomain.CurrentDomain.UnhandledException += static (_, _) => RemoveAll();
+
+        // A handler that leaves Cancel false lets the default action (termination) follow, so the
+        // names go exactly when the process does. If the program itself cancels the signal (say,
+        // Console.CancelKeyPress for a graceful shutdown, registered earlier) the process goes on
+        // and so do its names.
+        s_signals =
+        [
+            PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
+            PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal),
+            PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal),
+            PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal),
+        ];
+    }
+
+    private static void OnSignal(PosixSignalContext context)
+    {
+        if (!context.Cancel)
+        {
+            RemoveAll();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System.Runtime.InteropServices;
+
+namespace SharedArrays.Segments;
+
+/// <summary>Maps an errno to the public exception that says what happened and what to do.</summary>
+internal static class Errors
+{
+    internal static SharedArrayException ForOpen(int errno, string name, string path, bool readOnly) => errno switch
+    {
+        Interop.Errno.ENOENT => new SegmentNotFoundException($"No segment named '{name}' ({path}).", name),
+        Interop.Errno.ELOOP => new InvalidSegmentException($"'{path}' is a symbolic link; segment names are never followed.", name),
+        Interop.Errno.EISDIR => new InvalidSegmentException($"'{path}' is a directory, not a segment.", name),
+        Interop.Errno.ENXIO => new InvalidSegmentException($"'{path}' is a FIFO or device, not a segment.", name),
+        Interop.Errno.EACCES or Interop.Errno.EPERM => new SegmentAccessDeniedException(
+            readOnly ? $"Permission denied opening '{path}'." : $"Permission denied opening '{path}' for writing; open it read-only if that is enough.", name),
+        Interop.Errno.ENAMETOOLONG => new InvalidSegmentException($"The name '{name}' is too long.", name),
+        Interop.Errno.ENOTDIR => new SegmentNotFoundException($"No segment at '{path}' (a parent is not a directory).", name),
+        _ => ForErrno(errno, "open", name),
+    };
+
+    internal static SharedArrayException ForCreate(int errno, string name, string directory) => errno switch
+    {
+        Interop.Errno.EEXIST => new SegmentExistsException($"A segment named '{name}' already exists in {directory}.", name),
+        Interop.Errno.ENOENT or Interop.Errno.ENOTDIR => new SegmentNotFoundException($"The directory {directory} does not exist.", name),
+        Interop.Errno.EACCES or Interop.Errno.EPERM or Interop.Errno.EROFS =>
+            new SegmentAccessDeniedException($"Permission denied creating '{name}' in {directory}.", name),
+        Interop.Errno.ENOSPC => InsufficientMemory(name, directory, -1, -1),
+        _ => ForErrno(errno, "create", name),
+    };
+
+    internal static InsufficientSharedMemoryException InsufficientMemory(string name, string directory, long requested, long available)
+    {
+        string sizes = requested >= 0
+            ? $"it needs {Bytes(requested)} ({requested:N0} bytes) and {directory} has {(available >= 0 ? $"{Bytes(available)} ({available:N0} bytes)" : "less")} free"
+            : $"{directory} is full";
+        return new InsufficientSharedMemoryException(
+            $"Not enough shared memory for '{name}': {sizes}. Free space by removing segments (sharr list, sharr rm), " +
+            $"give a container more (docker run --shm-size=...), enlarge the tmpfs (mount -o remount,size=... {directory}), " +
+            $"or choose another directory (SHARR_DIR).",
+            name, directory, requested, available);
+    }
+
+    internal static SharedArrayException ForErrno(int errno, string call, string name) =>
+        new($"{call} failed for '{name}': {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}).", name);
+
+    internal static string Bytes(long bytes) => bytes switch
+    {
+        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.##} GiB",
+        >= 1L << 20 => $"{bytes / (double)(1L << 20):0.##} MiB",
+        >= 1L << 10 => $"{bytes / 1024.0:0.##} KiB",
+        _ => $"{bytes} B",
+    };
+}

@@ -1,0 +1,303 @@
+using System.Diagnostics;
+using SharedArrays.Tests.Infrastructure;
+
+namespace SharedArrays.Tests.Segments;
+
+public class SegmentLifecycleTests
+{
+    private static string ShmPath(string name) => Path.Combine("/dev/shm", name);
+
+    [Fact]
+    public void Create_publishes_a_0600_file_of_the_documented_size_and_dispose_removes_it()
+    {
+        string name = Names.Unique("life");
+        using (var array = SharedArray<double>.Create(name, [1000, 3]))
+        {
+            Assert.True(File.Exists(ShmPath(name)));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(ShmPath(name)));
+            // 4096 header + 24000 bytes rounded up to 24576 + 4096 control block
+            Assert.Equal(4096 + 24576 + 4096, new FileInfo(ShmPath(name)).Length);
+            Assert.True(array.IsOwner);
+            Assert.False(array.IsPersistent);
+            Assert.Equal(SegmentFormat.SharedArray, array.Format);
+            Assert.NotEqual(Guid.Empty, array.Generation);
+        }
+        Assert.False(File.Exists(ShmPath(name)));
+    }
+
+    [Fact]
+    public void No_temporary_names_are_left_behind()
+    {
+        string name = Names.Unique("tmp");
+        using (SharedArray<byte>.Create(name, [10]))
+        {
+        }
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries("/dev/shm"), p => Path.GetFileName(p).StartsWith(".sharr-tmp-", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Persistent_segment_survives_dispose_until_removed()
+    {
+        string name = Names.Unique("persist");
+        try
+        {
+            using (SharedArray<int>.Full(name, [4], 5, new SharedArrayCreateOptions { Persistent = true }))
+            {
+            }
+            Assert.True(File.Exists(ShmPath(name)));
+            using (var again = SharedArray<int>.Open(name))
+            {
+                Assert.True(again.IsPersistent);
+                Assert.False(again.IsOwner);
+                Assert.Equal(5, again[3]);
+            }
+            Assert.True(SharedArray.Remove(name));
+            Assert.False(File.Exists(ShmPath(name)));
+            Assert.False(SharedArray.Remove(name));
+        }
+        finally
+        {
+            Names.Cleanup(name);
+        }
+    }
+
+    [Fact]
+    public void Opener_dispose_never_removes_the_name()
+    {
+        string name = Names.Unique("opener");
+        using var owner = SharedArray<float>.Create(name, [8]);
+        using (var opened = SharedArray<float>.Open(name))
+        {
+            Assert.False(opened.IsOwner);
+        }
+        Assert.True(File.Exists(ShmPath(name)));
+    }
+
+    [Fact]
+    public void Second_create_of_a_name_fails_with_SegmentExistsException()
+    {
+        string name = Names.Unique("dup");
+        using var first = SharedArray<long>.Create(name, [1]);
+        var e = Assert.Throws<SegmentExistsException>(() => SharedArray<long>.Create(name, [1]));
+        Assert.Equal(name, e.SegmentName);
+        Assert.True(File.Exists(ShmPath(name)));
+    }
+
+    [Fact]
+    public void Open_of_a_missing_name_throws_SegmentNotFoundException()
+    {
+        var e = Assert.Throws<SegmentNotFoundException>(() => SharedArray.Open(Names.Unique("missing")));
+        Assert.Contains("No segment named", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("a/b")]
+    [InlineData(".hidden")]
+    [InlineData("space name")]
+    [InlineData("..")]
+    public void Invalid_names_are_refused(string name) =>
+        Assert.Throws<ArgumentException>(() => SharedArray<byte>.Create(name, [1]));
+
+    [Fact]
+    public void Generated_names_are_at_most_30_characters_and_unique()
+    {
+        var names = Enumerable.Range(0, 1000).Select(_ => SharedArray.GenerateName()).ToHashSet();
+        Assert.Equal(1000, names.Count);
+        Assert.All(names, n => Assert.InRange(n.Length, 1, 30));
+        using var array = SharedArray<byte>.Create(null, [3]);
+        Assert.StartsWith("sharr-", array.Name, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_only_open_refuses_writes_before_the_OS_would_fault()
+    {
+        string name = Names.Unique("ro");
+        using var owner = SharedArray<double>.Full(name, [4], 2.5);
+        using var ro = SharedArray<double>.Open(name, new SharedArrayOpenOptions { ReadOnly = true });
+        Assert.True(ro.IsReadOnly);
+        Assert.Equal(2.5, ro.GetValue(1));
+        Assert.Equal(10.0, ro.AsReadOnlyTensorSpan()[[3]] * 4);
+        Assert.Throws<InvalidOperationException>(() => ro[0] = 1);
+        Assert.Throws<InvalidOperationException>(() => ro.AsTensorSpan());
+        Assert.Throws<InvalidOperationException>(() => ro.Fill(1));
+    }
+
+    [Fact]
+    public void Symlink_is_never_followed()
+    {
+        string target = Names.Unique("target");
+        string link = Names.Unique("link");
+        using var array = SharedArray<byte>.Create(target, [4]);
+        File.CreateSymbolicLink(ShmPath(link), ShmPath(target));
+        try
+        {
+            var e = Assert.Throws<InvalidSegmentException>(() => SharedArray.Open(link));
+            Assert.Contains("symbolic link", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(ShmPath(link));
+        }
+    }
+
+    [Fact]
+    public void Directory_is_refused()
+    {
+        string name = Names.Unique("dir");
+        Directory.CreateDirectory(ShmPath(name));
+        try
+        {
+            var e = Assert.Throws<InvalidSegmentException>(() => SharedArray.Open(name));
+            Assert.Contains("directory", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(ShmPath(name));
+        }
+    }
+
+    [Fact]
+    public void Fifo_is_refused_without_hanging()
+    {
+        string name = Names.Unique("fifo");
+        using (Process mkfifo = Process.Start("mkfifo", ["-m", "600", ShmPath(name)])!)
+        {
+            mkfifo.WaitForExit();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+        try
+        {
+            var e = Assert.Throws<InvalidSegmentException>(() => SharedArray.Open(name));
+            Assert.Contains("FIFO", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(ShmPath(name));
+        }
+    }
+
+    [Fact]
+    public void Segment_open_to_group_or_other_is_refused_unless_allowed()
+    {
+        string name = Names.Unique("mode");
+        using var owner = SharedArray<short>.Full(name, [2], 9);
+        File.SetUnixFileMode(ShmPath(name), (UnixFileMode)0x1B6); // 0666
+        var e = Assert.Throws<SegmentAccessDeniedException>(() => SharedArray.Open(name));
+        Assert.Contains("666", e.Message, StringComparison.Ordinal);
+        using var allowed = SharedArray<short>.Open(name, new SharedArrayOpenOptions { AllowGroupOrOtherAccess = true });
+        Assert.Equal(9, allowed[1]);
+    }
+
+    [Fact]
+    public void Segment_owned_by_another_user_is_refused()
+    {
+        if (Environment.UserName != "root")
+        {
+            Assert.Skip("Changing a file's owner needs root; CI runs as root.");
+        }
+        string name = Names.Unique("foreign");
+        using var owner = SharedArray<short>.Create(name, [2]);
+        using (Process chown = Process.Start("chown", ["nobody", ShmPath(name)])!)
+        {
+            chown.WaitForExit();
+            Assert.Equal(0, chown.ExitCode);
+        }
+        var e = Assert.Throws<SegmentAccessDeniedException>(() => SharedArray.Open(name));
+        Assert.Contains("belongs to uid", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Truncated_segment_is_refused_with_a_typed_error()
+    {
+        string name = Names.Unique("trunc");
+        using var owner = SharedArray<double>.Create(name, [100_000]);
+        string copy = Path.Combine(Path.GetTempPath(), name + ".npy");
+        try
+        {
+            using (FileStream source = File.OpenRead(ShmPath(name)), dest = File.Create(copy))
+            {
+                byte[] head = new byte[4096 + 1000];
+                source.ReadExactly(head);
+                dest.Write(head);
+            }
+            var e = Assert.Throws<InvalidSegmentException>(() => SharedArray.Open(copy));
+            Assert.Contains(copy, e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(copy);
+        }
+    }
+
+    [Fact]
+    public void Control_block_that_disagrees_with_the_header_is_refused()
+    {
+        string name = Names.Unique("lie");
+        string copy = Path.Combine(Path.GetTempPath(), name + ".seg");
+        using (var owner = SharedArray<int>.Create(name, [16]))
+        {
+            File.Copy(ShmPath(name), copy);
+        }
+        try
+        {
+            using (FileStream f = File.Open(copy, FileMode.Open))
+            {
+                // rank 1 -> shape[0] lives at trailer + 88; change it without fixing the checksum.
+                long trailer = f.Length - 4096;
+                f.Position = trailer + 88;
+                f.Write(BitConverter.GetBytes(17L));
+            }
+            var e = Assert.Throws<InvalidSegmentException>(() => SharedArray.Open(copy));
+            Assert.Contains("control block", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(copy);
+        }
+    }
+
+    [Fact]
+    public void A_too_small_tmpfs_gives_InsufficientSharedMemoryException_and_leaves_nothing()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), Names.Unique("tmpfs"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            using (Process mount = Process.Start("mount", ["-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", dir])!)
+            {
+                mount.WaitForExit();
+                if (mount.ExitCode != 0)
+                {
+                    Assert.Skip("Mounting a 1 MiB tmpfs needs root (CAP_SYS_ADMIN); it is not available here.");
+                }
+            }
+            try
+            {
+                var options = new SharedArrayCreateOptions { Directory = dir };
+                var e = Assert.Throws<InsufficientSharedMemoryException>(() => SharedArray<double>.Create("big", [1_000_000], options));
+                Assert.Equal(dir, e.Directory);
+                Assert.Equal(4096L + 8_003_584 + 4096, e.RequestedBytes);
+                Assert.InRange(e.AvailableBytes, 0, 1 << 20);
+                Assert.Contains("--shm-size", e.Message, StringComparison.Ordinal);
+                Assert.Empty(Directory.EnumerateFileSystemEntries(dir));
+
+                // A segment that fits works in the chosen directory, and goes away again.
+                using (var small = SharedArray<byte>.Full("small", [1000], 3, options))
+                {
+                    Assert.Equal(Path.Combine(dir, "small"), small.Path);
+                }
+                Assert.Empty(Directory.EnumerateFileSystemEntries(dir));
+            }
+            finally
+            {
+                using Process umount = Process.Start("umount", [dir])!;
+                umount.WaitForExit();
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
