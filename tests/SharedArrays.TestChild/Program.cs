@@ -10,6 +10,7 @@ using SharedArrays;
 //                            then per MODE: "exit" returns normally, "throw" dies of an unhandled
 //                            exception, "wait" blocks on stdin until closed or a signal arrives
 //   hold NAME                open by name, print "ready", block on stdin
+//   churn NAME N             N times: create NAME filled with 7.0, dispose (removing it)
 // Exit codes: 0 ok, 2 a SharedArrayException (its type name printed on stderr), 3 usage.
 try
 {
@@ -50,6 +51,12 @@ try
                         return 0;
                 }
             }
+        case ["churn", var name, var count]:
+            for (int i = 0; i < int.Parse(count, CultureInfo.InvariantCulture); i++)
+            {
+                using var array = SharedArray<double>.Full(name, [1000], 7.0);
+            }
+            return 0;
         case ["hold", var name]:
             using (SharedArray array = SharedArray.Open(name))
             {

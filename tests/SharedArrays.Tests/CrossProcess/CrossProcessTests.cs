@@ -106,6 +106,53 @@ public class CrossProcessTests
     }
 
     [Fact]
+    public void Segments_are_0600_whatever_the_creators_umask()
+    {
+        string name = Names.Unique("xpumask");
+        try
+        {
+            // umask 0277 would strip owner write from the 0600 create mode; fchmod restores it.
+            string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h : "dotnet";
+            using var child = Processes.Start("/bin/sh", ["-c", $"umask 0277; exec \"{dotnet}\" \"{Processes.TestChildDll}\" create {name} wait"]);
+            Processes.WaitForLine(child, "ready");
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(ShmPath(name)));
+            child.StandardInput.Close();
+            Assert.True(child.WaitForExit(TimeSpan.FromSeconds(30)));
+            Assert.False(File.Exists(ShmPath(name)));
+        }
+        finally
+        {
+            Names.Cleanup(name);
+        }
+    }
+
+    [Fact]
+    public void An_opener_racing_the_creator_sees_not_found_or_a_complete_segment()
+    {
+        string name = Names.Unique("xprace");
+        using var child = Processes.StartChild("churn", name, "300");
+        int complete = 0, notFound = 0;
+        while (!child.HasExited)
+        {
+            try
+            {
+                using var array = SharedArray<double>.Open(name, new SharedArrayOpenOptions { ReadOnly = true });
+                // The child fills with 7 before publishing: a complete segment has no other value.
+                Assert.Equal(1000, array.Length);
+                Assert.Equal(7.0 * 1000, ArrayStatistics.Compute(array).Sum);
+                complete++;
+            }
+            catch (SegmentNotFoundException)
+            {
+                notFound++;
+            }
+        }
+        Assert.Equal(0, child.ExitCode);
+        Assert.True(complete + notFound > 0);
+        Console.WriteLine($"race: {complete} complete opens, {notFound} not found, 0 partial");
+    }
+
+    [Fact]
     public void After_kill_9_the_segment_is_left_for_the_collector_and_readable()
     {
         string name = Names.Unique("xpkill");
