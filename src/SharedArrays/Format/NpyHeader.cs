@@ -58,6 +58,9 @@ internal static partial class NpyHeader
     /// <summary>Magic (6) + version (2) + uint16 header length: the fixed part of a version 1.0 header.</summary>
     private const int PrefixLengthV1 = 10;
 
+    /// <summary>The largest data offset <see cref="Write"/> accepts (9984: a header of 9974 bytes).</summary>
+    internal const int MaxDataOffset = (PrefixLengthV1 + NumPyMaxHeaderLength) / Alignment * Alignment;
+
     /// <summary>Magic (6) + version (2) + uint32 header length: the fixed part of versions 2.0 and 3.0.</summary>
     private const int PrefixLengthV2 = 12;
 
@@ -81,9 +84,7 @@ internal static partial class NpyHeader
         }
         if (fileStart.Length < PrefixLengthV1)
         {
-            throw Invalid(fileStart.Length == fileLength
-                ? $"the file is {fileLength} bytes, too short for a .npy header"
-                : $"only {fileStart.Length} bytes were read, too few for a .npy header");
+            throw TooShort(fileStart.Length, fileLength, "a .npy header");
         }
         if (!fileStart.StartsWith(Magic))
         {
@@ -103,7 +104,7 @@ internal static partial class NpyHeader
             case (2, 0) or (3, 0): // 2.0 widened the length to 4 bytes; 3.0 made the text UTF-8 instead of Latin-1
                 if (fileStart.Length < PrefixLengthV2)
                 {
-                    throw Invalid($"the file is {fileLength} bytes, too short for a version {major}.{minor} .npy header");
+                    throw TooShort(fileStart.Length, fileLength, $"a version {major}.{minor} .npy header");
                 }
                 prefixLength = PrefixLengthV2;
                 headerLength = BinaryPrimitives.ReadUInt32LittleEndian(fileStart[8..]);
@@ -213,9 +214,6 @@ internal static partial class NpyHeader
         return (needed + Alignment - 1) / Alignment * Alignment;
     }
 
-    /// <summary>The largest data offset <see cref="Write"/> accepts.</summary>
-    internal const int MaxDataOffset = (PrefixLengthV1 + NumPyMaxHeaderLength) / Alignment * Alignment;
-
     // The longest dict, rank 32 with every axis 9223372036854775807 and descr <c16, is 726 bytes.
     private const int MaxDictLength = 768;
 
@@ -311,4 +309,9 @@ internal static partial class NpyHeader
             : "(" + string.Join(", ", shape.ToArray().Select(d => d.ToString(CultureInfo.InvariantCulture))) + ")";
 
     private static InvalidSegmentException Invalid(string message) => new(message);
+
+    private static InvalidSegmentException TooShort(int bytesRead, long fileLength, string what) =>
+        Invalid(bytesRead == fileLength
+            ? $"the file is {fileLength} bytes, too short for {what}"
+            : $"only {bytesRead} bytes were read, too few for {what}");
 }
