@@ -5,9 +5,6 @@ namespace SharedArrays.Cli;
 /// <summary>Options shared by several commands.</summary>
 internal static class GlobalOptions
 {
-    /// <summary>The library's default when neither <c>--dir</c> nor <c>SHARR_DIR</c> says otherwise.</summary>
-    private const string DefaultDirectory = "/dev/shm";
-
     /// <summary><c>--dir</c>, on every command; null means the library's default.</summary>
     internal static readonly Option<string?> Directory = new("--dir")
     {
@@ -27,9 +24,5 @@ internal static class GlobalOptions
     internal static string? GetDirectory(this ParseResult parseResult) => parseResult.GetValue(Directory) is { Length: > 0 } dir ? dir : null;
 
     /// <summary>The directory the library will use, for messages and free-space checks.</summary>
-    internal static string ResolveDirectory(string? directory)
-    {
-        string? path = directory is { Length: > 0 } ? directory : Environment.GetEnvironmentVariable("SHARR_DIR");
-        return string.IsNullOrEmpty(path) ? DefaultDirectory : Path.GetFullPath(path);
-    }
+    internal static string ResolveDirectory(string? directory) => SharedArray.ResolveDirectory(directory);
 }

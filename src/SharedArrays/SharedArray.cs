@@ -234,6 +234,12 @@ public unsafe class SharedArray : IDisposable
     }
 
     /// <summary>
+    /// The directory a <c>directory</c> argument or option selects: itself (made absolute) if given,
+    /// else the <c>SHARR_DIR</c> environment variable, else <c>/dev/shm</c>.
+    /// </summary>
+    public static string ResolveDirectory(string? directory = null) => SegmentDirectory.Resolve(directory).Path;
+
+    /// <summary>
     /// A fresh name: "sharr-" and 22 characters carrying 132 random bits, 28 characters in all (macOS
     /// allows at most 31 including the slash).
     /// </summary>
@@ -330,7 +336,8 @@ public unsafe class SharedArray : IDisposable
         if (handle.Generation != layout.Generation)
         {
             throw new StaleHandleException(
-                $"The handle is for generation {handle.Generation:N} of '{handle.Name}', but that name now holds generation {layout.Generation:N}: the segment was recreated.",
+                $"The handle is for generation {SharedArrayHandle.FormatGeneration(handle.Generation)} of '{handle.Name}', but that name now holds " +
+                $"generation {SharedArrayHandle.FormatGeneration(layout.Generation)}: the segment was recreated.",
                 handle.Name);
         }
         if (handle.DType != layout.DType)

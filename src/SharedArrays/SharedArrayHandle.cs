@@ -73,13 +73,22 @@ public sealed class SharedArrayHandle : IEquatable<SharedArrayHandle>
     /// <summary>The compact string form; <see cref="Parse"/> reads it back.</summary>
     public override string ToString() => _text ??= Format();
 
+    /// <summary>
+    /// A generation as handles, <c>sharr info</c> and error messages write it: 32 lowercase hex digits
+    /// of its 16 bytes in control-block order (not <see cref="Guid.ToString()"/>'s mixed-endian form).
+    /// </summary>
+    public static string FormatGeneration(Guid generation)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        generation.TryWriteBytes(bytes);
+        return Convert.ToHexStringLower(bytes);
+    }
+
     private string Format()
     {
-        Span<byte> generation = stackalloc byte[16];
-        Generation.TryWriteBytes(generation);
         var sb = new StringBuilder(Prefix);
         sb.Append(':').Append(Uri.EscapeDataString(Name))
-          .Append(':').Append(Convert.ToHexStringLower(generation))
+          .Append(':').Append(FormatGeneration(Generation))
           .Append(':').Append(DType.ShortName())
           .Append(':').AppendJoin(',', _shape)
           .Append(':').Append(Offset.ToString(CultureInfo.InvariantCulture))

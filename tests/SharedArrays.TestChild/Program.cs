@@ -10,6 +10,8 @@ using SharedArrays;
 //                            then per MODE: "exit" returns normally, "throw" dies of an unhandled
 //                            exception, "wait" blocks on stdin until closed or a signal arrives
 //   hold NAME                open by name, print "ready", block on stdin
+//   create-big NAME N        create an owned float64 array [N] filled with 7.0 (long enough to be
+//                            signalled while it reserves and fills), print "ready", block on stdin
 //   churn NAME N             N times: create NAME filled with 7.0, dispose (removing it)
 // Exit codes: 0 ok, 2 a SharedArrayException (its type name printed on stderr), 3 usage.
 try
@@ -51,6 +53,14 @@ try
                         return 0;
                 }
             }
+        case ["create-big", var name, var count]:
+            using (var array = SharedArray<double>.Full(name, [long.Parse(count, CultureInfo.InvariantCulture)], 7.0))
+            {
+                Console.WriteLine("ready");
+                Console.Out.Flush();
+                Console.In.ReadToEnd();
+            }
+            return 0;
         case ["churn", var name, var count]:
             for (int i = 0; i < int.Parse(count, CultureInfo.InvariantCulture); i++)
             {

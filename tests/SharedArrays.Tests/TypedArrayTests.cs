@@ -187,7 +187,11 @@ public class TypedArrayTests
             handle = first.Handle;
         }
         using var second = SharedArray<int>.Create(name, [3]);
-        Assert.Throws<StaleHandleException>(() => SharedArray<int>.Open(handle));
+        var e = Assert.Throws<StaleHandleException>(() => SharedArray<int>.Open(handle));
+        // The message quotes both generations as the handle string and sharr info write them.
+        string oldGeneration = handle.ToString().Split(':')[2];
+        Assert.Contains(oldGeneration, e.Message, StringComparison.Ordinal);
+        Assert.Contains(second.Handle.ToString().Split(':')[2], e.Message, StringComparison.Ordinal);
     }
 
     [Theory]

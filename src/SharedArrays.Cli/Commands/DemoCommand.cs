@@ -105,11 +105,8 @@ internal static class DemoCommand
         {
             Terminal.WithStatus(interactive, "Creating the array...", status =>
             {
-                // The library's signal hooks remove published names only; while Create reserves the memory the
-                // segment lives under a temporary name, so a signal then is held until the name is ours to remove.
-                array = signals.Deferring(() => Time(phases, "create",
-                    () => SharedArray<double>.Create(null, [n], new SharedArrayCreateOptions { Directory = dirOption })));
-                signals.ThrowIfInterrupted();
+                array = Time(phases, "create",
+                    () => SharedArray<double>.Create(null, [n], new SharedArrayCreateOptions { Directory = dirOption }));
                 string name = array.Name;
 
                 status($"Filling {Formatting.Count(n)} elements with 42...");
@@ -141,12 +138,6 @@ internal static class DemoCommand
                 Time(phases, "teardown", () => array.Dispose());
                 report = new Report(name, n, bytes, childPid, ok, counts, phases, total.Elapsed, first, last);
             });
-        }
-        catch (DemoSignals.InterruptedException e)
-        {
-            array?.Dispose();
-            CommandRunner.Fail("interrupted; the array was removed.");
-            return e.ExitCode;
         }
         finally
         {

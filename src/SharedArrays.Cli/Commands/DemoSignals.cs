@@ -4,18 +4,14 @@ using System.Runtime.InteropServices;
 namespace SharedArrays.Cli.Commands;
 
 /// <summary>
-/// SIGINT and SIGTERM during <c>sharr demo</c>. Normally the signal is not cancelled: the library's own
-/// handler removes the demo's segment name and the process ends; this handler only stops the child and
-/// gives the terminal its cursor back. Inside <see cref="Deferring"/> (while the segment is being created
-/// under a temporary name the library's hooks do not know yet) the signal is held instead, and
-/// <see cref="ThrowIfInterrupted"/> ends the demo once the segment can be disposed.
+/// SIGINT and SIGTERM during <c>sharr demo</c>. The signal is not cancelled: the library's own handler
+/// removes the demo's segment (also one still being created) and the process ends; this handler only
+/// stops the child and gives the terminal its cursor back.
 /// </summary>
 internal sealed class DemoSignals : IDisposable
 {
     private readonly bool _interactive;
     private readonly PosixSignalRegistration[] _registrations;
-    private volatile bool _deferring;
-    private volatile int _pending;
 
     internal DemoSignals(bool interactive)
     {
@@ -29,29 +25,6 @@ internal sealed class DemoSignals : IDisposable
 
     /// <summary>The worker process while it runs; killed on a signal.</summary>
     internal Process? Child { get; set; }
-
-    /// <summary>Runs <paramref name="work"/> with SIGINT and SIGTERM held until it returns.</summary>
-    internal T Deferring<T>(Func<T> work)
-    {
-        _deferring = true;
-        try
-        {
-            return work();
-        }
-        finally
-        {
-            _deferring = false;
-        }
-    }
-
-    /// <summary>Throws if a signal was held, carrying the shell's exit code for it (128 + signal number).</summary>
-    internal void ThrowIfInterrupted()
-    {
-        if (_pending != 0)
-        {
-            throw new InterruptedException(128 + _pending);
-        }
-    }
 
     private void OnSignal(PosixSignalContext context)
     {
@@ -70,11 +43,6 @@ internal sealed class DemoSignals : IDisposable
         {
             Console.Error.Write("\e[?25h"); // the spinner hid the cursor
         }
-        if (_deferring)
-        {
-            _pending = context.Signal == PosixSignal.SIGINT ? 2 : 15;
-            context.Cancel = true;
-        }
     }
 
     public void Dispose()
@@ -83,11 +51,5 @@ internal sealed class DemoSignals : IDisposable
         {
             registration.Dispose();
         }
-    }
-
-    /// <summary>The demo was interrupted by a signal that had to be held.</summary>
-    internal sealed class InterruptedException(int exitCode) : Exception("Interrupted.")
-    {
-        internal int ExitCode { get; } = exitCode;
     }
 }

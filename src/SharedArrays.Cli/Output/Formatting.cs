@@ -68,10 +68,5 @@ internal static class Formatting
     internal static string FormatName(SegmentFormat format) => format == SegmentFormat.SharedArray ? "sharr" : "npy";
 
     /// <summary>The generation as handles and docs/format.md write it: the 16 control-block bytes in file order, lower-case hex.</summary>
-    internal static string Generation(Guid generation)
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        generation.TryWriteBytes(bytes);
-        return Convert.ToHexStringLower(bytes);
-    }
+    internal static string Generation(Guid generation) => SharedArrayHandle.FormatGeneration(generation);
 }

@@ -8,10 +8,14 @@ namespace SharedArrays.Lifecycle;
 /// The names this process created and must remove: at Dispose, and if the program never gets there,
 /// at normal exit, on an unhandled exception, and on SIGINT, SIGTERM, SIGHUP and SIGQUIT. After a
 /// <c>kill -9</c> nothing runs here; those segments are orphans for the collector.
+/// Segments still being created are registered too (<see cref="AddPending"/>): reserving and
+/// filling a large segment takes long enough that a Ctrl+C often lands in the middle, and the
+/// temporary name must not outlive the process.
 /// </summary>
 internal static class OwnedSegments
 {
     private static readonly ConcurrentDictionary<Segment, byte> s_owned = new();
+    private static readonly ConcurrentDictionary<PendingSegment, byte> s_pending = new();
     private static int s_hooked;
     private static PosixSignalRegistration[]? s_signals;
 
@@ -23,8 +27,30 @@ internal static class OwnedSegments
 
     internal static void Forget(Segment segment) => s_owned.TryRemove(segment, out _);
 
+    /// <summary>Registers a segment under construction; dispose the result once it is published or abandoned.</summary>
+    internal static PendingSegment AddPending(SegmentDirectory directory, string temporaryName, string name, bool ownsName)
+    {
+        Hook();
+        var pending = new PendingSegment(directory, temporaryName, name, ownsName);
+        s_pending.TryAdd(pending, 0);
+        return pending;
+    }
+
+    internal static void Forget(PendingSegment pending) => s_pending.TryRemove(pending, out _);
+
     internal static void RemoveAll()
     {
+        foreach (PendingSegment pending in s_pending.Keys)
+        {
+            try
+            {
+                pending.Abandon();
+            }
+            catch (SharedArrayException)
+            {
+                // As below.
+            }
+        }
         foreach (Segment segment in s_owned.Keys)
         {
             try

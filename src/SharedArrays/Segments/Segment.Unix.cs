@@ -29,30 +29,39 @@ internal sealed unsafe partial class Segment
         string tempName = SegmentDirectory.TemporaryPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         string tempPath = directory.PathOf(tempName);
 
+        // From before the temporary name exists until the segment is registered as owned, an exit
+        // hook removes the temporary name (and the real one, once linked): reserving and filling
+        // gigabytes takes long enough for a Ctrl+C to land in the middle.
+        PendingSegment pending = OwnedSegments.AddPending(directory, tempName, name, ownsName: !persistent);
         int flags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
         int rawFd = directory.IsPosixShm ? ShmOpen("/" + tempName, flags, OwnerOnlyMode) : Open(tempPath, flags, OwnerOnlyMode);
         if (rawFd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
+            pending.Dispose();
             throw Errors.ForCreate(errno, name, directory.Path);
         }
 
         var fd = new SafeFdHandle(rawFd);
         SafeMappedViewHandle? view = null;
-        bool published = false;
         try
         {
+            FileIdentity identity = IdentityOf(fd, name);
+            pending.Identity = identity;
+
+            // The shared lock comes first, so that an orphan collector never takes a segment under
+            // construction for one nobody holds.
+            Check(FLock(fd, LOCK_SH), "flock", name);
+
             // The umask may have removed bits from 0600 (say, owner write); set exactly 0600.
             Check(FChmod(fd, OwnerOnlyMode), "fchmod", name);
             Reserve(fd, directory, name, fileLength);
-            Check(FLock(fd, LOCK_SH), "flock", name);
             view = Map(fd, fileLength, writable: true, name);
             byte* file = (byte*)view.DangerousGetHandle();
 
             Guid generation = new(RandomNumberGenerator.GetBytes(16));
             SegmentLayout.WriteNew(file, fileLength, dtype, shape, dataBytes, generation, persistent);
             var layout = SegmentLayout.Read(file, fileLength, name);
-            FileIdentity identity = IdentityOf(fd, name);
             var segment = new Segment(name, path, directory, fd, view, fileLength, layout, writable: true, ownsName: !persistent, identity);
 
             initialize?.Invoke(segment);
@@ -65,7 +74,6 @@ internal sealed unsafe partial class Segment
                     ? new SegmentExistsException($"A segment named '{name}' already exists in {directory.Path}.", name)
                     : Errors.ForCreate(errno, name, directory.Path);
             }
-            published = true;
             if (segment.OwnsName)
             {
                 OwnedSegments.Add(segment);
@@ -81,9 +89,9 @@ internal sealed unsafe partial class Segment
         finally
         {
             // Whether published or not, the temporary name goes: the object lives on under its real
-            // name (if linked) and in our mapping.
+            // name (if linked) and in our mapping. Only then may the exit hooks forget it.
             UnlinkIn(directory, tempName);
-            _ = published;
+            pending.Dispose();
         }
     }
 

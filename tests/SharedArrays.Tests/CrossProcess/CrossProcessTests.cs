@@ -105,6 +105,39 @@ public class CrossProcessTests
         }
     }
 
+    [Theory]
+    [InlineData(2, 0)]    // SIGINT as soon as the temporary name appears
+    [InlineData(15, 0)]   // SIGTERM likewise
+    [InlineData(2, 300)]  // SIGINT while it reserves or fills
+    [InlineData(15, 300)] // SIGTERM likewise
+    public void A_creator_signalled_while_it_reserves_and_fills_leaves_nothing_behind(int signal, int delayMilliseconds)
+    {
+        // A private directory on the same tmpfs, so that the temporary name can be attributed.
+        string directory = Path.Combine("/dev/shm", Names.Unique("xpmid"));
+        Directory.CreateDirectory(directory);
+        try
+        {
+            string name = "mid";
+            // 256 Mi float64 = 2 GiB: reserving and filling it takes long enough to land a signal in.
+            using var child = Processes.StartChild(new Dictionary<string, string> { ["SHARR_DIR"] = directory }, "create-big", name, (256L << 20).ToString(CultureInfo.InvariantCulture));
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            string[] entries;
+            while ((entries = Directory.GetFileSystemEntries(directory)).Length == 0 && !child.HasExited && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(1);
+            }
+            Assert.True(entries.Length == 1 && Path.GetFileName(entries[0]).StartsWith(".sharr-tmp-", StringComparison.Ordinal),
+                $"expected the creator's temporary name, saw [{string.Join(", ", entries)}]");
+            Thread.Sleep(delayMilliseconds);
+            Processes.Signal(child, signal);
+            Assert.Empty(Directory.GetFileSystemEntries(directory));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Fact]
     public void Segments_are_0600_whatever_the_creators_umask()
     {

@@ -30,6 +30,9 @@ internal static class Processes
 
     internal static Process StartChild(params string[] args) => Start(DotnetHost, [TestChildDll, .. args]);
 
+    internal static Process StartChild(IDictionary<string, string> environment, params string[] args) =>
+        Start(DotnetHost, [TestChildDll, .. args], environment);
+
     internal static Process StartSharr(params string[] args) => Start(DotnetHost, [SharrDll, .. args]);
 
     internal static Process Start(string file, IEnumerable<string> args, IDictionary<string, string>? environment = null)
