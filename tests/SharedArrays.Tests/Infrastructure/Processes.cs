@@ -12,7 +12,7 @@ internal static class Processes
         get
         {
             var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SharedArrays.slnx")))
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SharedArrays.sln")))
             {
                 dir = dir.Parent;
             }
