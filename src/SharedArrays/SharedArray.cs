@@ -234,6 +234,25 @@ public unsafe class SharedArray : IDisposable
     }
 
     /// <summary>
+    /// Removes orphans from the directory: non-persistent segments whose creator died (judged by PID and
+    /// process start time, so a reused PID does not count as alive) and that no process has mapped or is
+    /// opening, and creations abandoned before they were published. A segment in use is never removed:
+    /// the name goes only while this process holds the segment's exclusive lock, which no one else can
+    /// hold while any process has it mapped. Persistent segments and plain .npy files are never removed.
+    /// </summary>
+    /// <returns>The orphans removed (or, on a dry run, that would be), by name.</returns>
+    public static IReadOnlyList<OrphanSegment> CollectOrphans(OrphanCollectionOptions? options = null)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw ThrowHelper.NotLinux();
+        }
+        options ??= new OrphanCollectionOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.TemporaryGracePeriod, TimeSpan.Zero, nameof(options));
+        return Lifecycle.OrphanCollector.Collect(SegmentDirectory.Resolve(options.Directory), options.DryRun, options.TemporaryGracePeriod);
+    }
+
+    /// <summary>
     /// The directory a <c>directory</c> argument or option selects: itself (made absolute) if given,
     /// else the <c>SHARR_DIR</c> environment variable, else <c>/dev/shm</c>.
     /// </summary>

@@ -27,6 +27,8 @@ internal static partial class Interop
             [FieldOffset(28)] internal ushort stx_mode;
             [FieldOffset(32)] internal ulong stx_ino;
             [FieldOffset(40)] internal ulong stx_size;
+            [FieldOffset(96)] internal long stx_ctime_sec;   // struct statx_timestamp stx_ctime: tv_sec
+            [FieldOffset(104)] internal uint stx_ctime_nsec; //                                  tv_nsec
             [FieldOffset(136)] internal uint stx_dev_major;
             [FieldOffset(140)] internal uint stx_dev_minor;
         }
