@@ -13,6 +13,7 @@ using SharedArrays;
 //   create-big NAME N        create an owned float64 array [N] filled with 7.0 (long enough to be
 //                            signalled while it reserves and fills), print "ready", block on stdin
 //   churn NAME N             N times: create NAME filled with 7.0, dispose (removing it)
+//   torture-...              see TortureModes.cs
 // Exit codes: 0 ok, 2 a SharedArrayException (its type name printed on stderr), 3 usage.
 try
 {
@@ -76,7 +77,11 @@ try
             }
             return 0;
         default:
-            Console.Error.WriteLine("usage: see the comment at the top of Program.cs");
+            if (TortureModes.TryRun(args) is int code)
+            {
+                return code;
+            }
+            Console.Error.WriteLine("usage: see the comment at the top of Program.cs and TortureModes.cs");
             return 3;
     }
 }
