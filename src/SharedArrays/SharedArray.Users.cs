@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using SharedArrays.Lifecycle;
 
 namespace SharedArrays;
@@ -93,7 +94,7 @@ public partial class SharedArray
         }
     }
 
-    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    [SupportedOSPlatform("linux")]
     private static List<SegmentUser> FindUsers(IReadOnlyCollection<(FileIdentity Identity, string Name)> targets)
     {
         // Hard links give one object several names: report its users under each.
