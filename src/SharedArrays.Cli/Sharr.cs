@@ -31,6 +31,7 @@ internal static class Sharr
         root.Subcommands.Add(ListCommand.Build());
         root.Subcommands.Add(InfoCommand.Build());
         root.Subcommands.Add(StatsCommand.Build());
+        root.Subcommands.Add(PsCommand.Build());
         root.Subcommands.Add(RemoveCommand.Build());
         root.Subcommands.Add(GcCommand.Build());
         root.Subcommands.Add(LoadCommand.Build());

@@ -13,6 +13,8 @@ using SharedArrays;
 //   create-big NAME N        create an owned float64 array [N] filled with 7.0 (long enough to be
 //                            signalled while it reserves and fills), print "ready", block on stdin
 //   churn NAME N             N times: create NAME filled with 7.0, dispose (removing it)
+//   ps-touch HANDLE|NAME     open read-only by handle (or by name), read every element so that all
+//                            its pages are resident here, print "ready", block on stdin
 //   torture-...              see TortureModes.cs
 // Exit codes: 0 ok, 2 a SharedArrayException (its type name printed on stderr), 3 usage.
 try
@@ -71,6 +73,17 @@ try
         case ["hold", var name]:
             using (SharedArray array = SharedArray.Open(name))
             {
+                Console.WriteLine("ready");
+                Console.Out.Flush();
+                Console.In.ReadToEnd();
+            }
+            return 0;
+        case ["ps-touch", var target]:
+            using (SharedArray array = SharedArrayHandle.TryParse(target, out SharedArrayHandle? handle)
+                       ? SharedArray.Open(handle, new SharedArrayOpenOptions { ReadOnly = true })
+                       : SharedArray.Open(target, new SharedArrayOpenOptions { ReadOnly = true }))
+            {
+                _ = ArrayStatistics.Compute(array); // reads every element, faulting in every page of the data
                 Console.WriteLine("ready");
                 Console.Out.Flush();
                 Console.In.ReadToEnd();

@@ -240,6 +240,54 @@ public class SharrCliTests
     }
 
     [Fact]
+    public void Ps_json_lists_the_process_that_maps_a_segment_and_the_table_says_when_none_does()
+    {
+        string name = Names.Unique("ps");
+        System.Diagnostics.Process? child = null;
+        try
+        {
+            Assert.Equal(0, Processes.RunSharr("create", name, "--dtype", "f8", "--shape", "100000", "--fill", "1").ExitCode);
+            JsonElement idle = Assert.Single(Json(Processes.RunSharr("ps", name, "--json")).GetProperty("segments").EnumerateArray());
+            Assert.Equal(name, idle.GetProperty("name").GetString());
+            Assert.Empty(idle.GetProperty("users").EnumerateArray());
+            var idleTable = Processes.RunSharr("ps", name);
+            Assert.True(idleTable.ExitCode == 0, idleTable.StdErr);
+            Assert.Contains($"{name}: not mapped by any process", idleTable.StdOut, StringComparison.Ordinal);
+
+            child = Processes.StartChild("ps-touch", name);
+            Processes.WaitForLine(child, "ready");
+            // The child alone: sharr opened the segment to identify it, and must not count itself.
+            JsonElement busy = Assert.Single(Json(Processes.RunSharr("ps", name, "--json")).GetProperty("segments").EnumerateArray());
+            JsonElement user = Assert.Single(busy.GetProperty("users").EnumerateArray());
+            Assert.Equal(child.Id, user.GetProperty("pid").GetInt32());
+            Assert.Contains("ps-touch " + name, user.GetProperty("command_line").GetString(), StringComparison.Ordinal);
+            long mapped = user.GetProperty("mapped_bytes").GetInt64();
+            long rss = user.GetProperty("rss_bytes").GetInt64();
+            Assert.InRange(rss, 800_000, mapped);
+            Assert.InRange(user.GetProperty("pss_bytes").GetInt64(), 1, rss);
+            Assert.False(user.GetProperty("writable").GetBoolean());
+
+            var table = Processes.RunSharr("ps");
+            Assert.True(table.ExitCode == 0, table.StdErr);
+            Assert.Contains(name, table.StdOut, StringComparison.Ordinal);
+            Assert.Contains(child.Id.ToString(CultureInfo.InvariantCulture), table.StdOut, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (child is not null)
+            {
+                child.StandardInput.Close();
+                if (!child.WaitForExit(TimeSpan.FromSeconds(30)))
+                {
+                    child.Kill();
+                }
+                child.Dispose();
+            }
+            SharedArray.Remove(name);
+        }
+    }
+
+    [Fact]
     public void Save_then_load_round_trips_through_a_plain_npy_file()
     {
         string name = Names.Unique("save");
@@ -375,6 +423,7 @@ public class SharrCliTests
         string missing = Names.Unique("missing");
         AssertOneLineError(Processes.RunSharr("info", missing), 2, missing);
         AssertOneLineError(Processes.RunSharr("stats", missing, "--json"), 2, missing);
+        AssertOneLineError(Processes.RunSharr("ps", missing), 2, missing);
         AssertOneLineError(Processes.RunSharr("save", missing, TempFile(".npy")), 2, missing);
         AssertOneLineError(Processes.RunSharr("load", TempFile(".npy"), missing), 2, "no");
         AssertOneLineError(Processes.RunSharr("create", "bad/name", "--dtype", "f8", "--shape", "3"), 2, "name");
@@ -461,6 +510,7 @@ public class SharrCliTests
     [Theory]
     [InlineData("create")]
     [InlineData("stats")]
+    [InlineData("ps")]
     [InlineData("demo")]
     public void Help_explains_options_with_examples(string command)
     {
