@@ -16,7 +16,13 @@ using SharedArrays;
 //   ps-touch HANDLE|NAME     open read-only by handle (or by name), read every element so that all
 //                            its pages are resident here, print "ready", block on stdin
 //   torture-...              see TortureModes.cs
+//   pool-host N              start a WorkerPool of N workers (this program), print their PIDs, block on stdin
+//   (as a pool's worker)     serve PoolModes.Functions
 // Exit codes: 0 ok, 2 a SharedArrayException (its type name printed on stderr), 3 usage.
+if (SharedArrays.Workers.WorkerHost.IsWorkerProcess)
+{
+    return SharedArrays.Workers.WorkerHost.Run(PoolModes.Functions);
+}
 try
 {
     switch (args)
@@ -89,6 +95,8 @@ try
                 Console.In.ReadToEnd();
             }
             return 0;
+        case ["pool-host", var workers]:
+            return PoolModes.Host(int.Parse(workers, CultureInfo.InvariantCulture));
         default:
             if (TortureModes.TryRun(args) is int code)
             {

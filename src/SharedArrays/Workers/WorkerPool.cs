@@ -81,7 +81,8 @@ public sealed class WorkerPool : IDisposable
             }
             catch (AggregateException e)
             {
-                throw e.InnerExceptions.Count == 1 ? e.InnerExceptions[0] : e;
+                // Workers fail to start for one reason (a bad initializer, a wrong executable): say it once.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
             }
             for (int i = 0; i < pool._slots.Length; i++)
             {
@@ -216,6 +217,10 @@ public sealed class WorkerPool : IDisposable
         foreach (Thread thread in _threads)
         {
             thread?.Join();
+        }
+        foreach (Slot slot in _slots)
+        {
+            slot.Release();
         }
         _listener.Dispose();
         _acceptor.Join();
@@ -464,6 +469,7 @@ public sealed class WorkerPool : IDisposable
             _socket = null;
             process?.Dispose();
             _process = null;
+            Pid = 0;
             string how = signal is { } s ? $"was killed by signal {s} ({SignalName(s)})" : exitCode is { } c ? $"exited with code {c}" : "stopped answering";
             return new WorkerCrashedException($"Worker process {pid} {how} {when}." + (pool._disposed ? "" : " It has been replaced."),
                 pid, function, itemIndex, exitCode, signal);
@@ -528,6 +534,15 @@ public sealed class WorkerPool : IDisposable
             {
                 // Never started.
             }
+        }
+
+        /// <summary>Closes the connection and the process handle, once the slot's thread has stopped.</summary>
+        internal void Release()
+        {
+            _socket?.Dispose();
+            _socket = null;
+            _process?.Dispose();
+            _process = null;
         }
 
         private void Send(Message type, Action<BinaryWriter> body)

@@ -26,7 +26,7 @@ internal static class Processes
 
     internal static string InteropScript(string file) => Path.Combine(RepoRoot, "tests", "interop", file);
 
-    private static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+    internal static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
     internal static Process StartChild(params string[] args) => Start(DotnetHost, [TestChildDll, .. args]);
 
