@@ -37,7 +37,6 @@ internal static class Sharr
         root.Subcommands.Add(LoadCommand.Build());
         root.Subcommands.Add(SaveCommand.Build());
         root.Subcommands.Add(DemoCommand.Build());
-        root.Subcommands.Add(DemoWorkerCommand.Build());
         HelpExamples.Add(root,
             "sharr create a1 --dtype float64 --shape 1000,1000 --fill 1.5",
             "sharr stats a1 --json",

@@ -93,35 +93,22 @@ public readonly record struct ArrayStatistics(long Count, double Sum, double Mea
 
     private static unsafe Partial Reduce<T>(SharedArray array, BlockReducer<T> reduce, int partsPerElement = 1) where T : unmanaged
     {
-        // Chunks are element runs of the view; each is cut into blocks that fit a scratch buffer, and the
-        // blocks are spread over all cores. Only the element runs are read: strided views work too.
-        var runs = new List<(nint Address, long Length)>();
-        byte* origin = array.Segment.Data + array.Offset * array.ItemSize;
-        var cursor = new RunCursor(array.ShapeArray, array.StridesArray, 0, int.MaxValue);
-        while (cursor.Next(out long offset, out int length))
-        {
-            long parts = (long)length * partsPerElement;
-            for (long start = 0; start < parts; start += Block)
-            {
-                runs.Add(((nint)(origin + offset * array.ItemSize + start * sizeof(T)), Math.Min(Block, parts - start)));
-            }
-        }
-
+        List<(nint Address, long Length)> blocks = Blocks<T>(array, partsPerElement);
         object gate = new();
         Partial total = Partial.Empty;
-        if (runs.Count == 0)
+        if (blocks.Count == 0)
         {
             return total;
         }
         Parallel.ForEach(
-            System.Collections.Concurrent.Partitioner.Create(0, runs.Count, Math.Max(1, runs.Count / (Environment.ProcessorCount * 4))),
+            Partition(blocks.Count),
             () => Partial.Empty,
             (range, _, local) =>
             {
                 double[] scratch = new double[Block];
                 for (int i = range.Item1; i < range.Item2; i++)
                 {
-                    var span = new ReadOnlySpan<T>((void*)runs[i].Address, (int)runs[i].Length);
+                    var span = new ReadOnlySpan<T>((void*)blocks[i].Address, (int)blocks[i].Length);
                     local = local.Merge(reduce(span, scratch));
                 }
                 return local;
@@ -134,5 +121,72 @@ public readonly record struct ArrayStatistics(long Count, double Sum, double Mea
                 }
             });
         return total;
+    }
+
+    /// <summary>
+    /// Counts each distinct value, as numpy's <c>np.unique(a, return_counts=True)</c> does, on all cores.
+    /// Runs of equal values are measured with a vectorised search for the next different element, so
+    /// arrays of few values in long runs (labels, masks, results written chunk by chunk) go at memory speed;
+    /// any array gives the exact counts. Values are keys by <see cref="IEquatable{T}"/> (NaN counts as one value).
+    /// </summary>
+    public static unsafe IReadOnlyDictionary<T, long> CountValues<T>(SharedArray<T> array) where T : unmanaged, IEquatable<T>
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        List<(nint Address, long Length)> blocks = Blocks<T>(array, 1);
+        var total = new Dictionary<T, long>();
+        Parallel.ForEach(
+            Partition(blocks.Count),
+            () => new Dictionary<T, long>(),
+            (range, state, local) =>
+            {
+                for (int i = range.Item1; i < range.Item2; i++)
+                {
+                    var span = new ReadOnlySpan<T>((void*)blocks[i].Address, (int)blocks[i].Length);
+                    while (!span.IsEmpty)
+                    {
+                        T value = span[0];
+                        int run = span.IndexOfAnyExcept(value);
+                        run = run < 0 ? span.Length : Math.Max(run, 1); // at least 1: NaN is not == itself
+                        ref long count = ref CollectionsMarshal.GetValueRefOrAddDefault(local, value, out _);
+                        count += run;
+                        span = span[run..];
+                    }
+                }
+                return local;
+            },
+            local =>
+            {
+                lock (total)
+                {
+                    foreach (var (value, count) in local)
+                    {
+                        CollectionsMarshal.GetValueRefOrAddDefault(total, value, out _) += count;
+                    }
+                }
+            });
+        return total;
+    }
+
+    private static System.Collections.Concurrent.OrderablePartitioner<Tuple<int, int>> Partition(int count) =>
+        System.Collections.Concurrent.Partitioner.Create(0, count, Math.Max(1, count / (Environment.ProcessorCount * 4)));
+
+    /// <summary>
+    /// The view's element runs cut into blocks of at most <see cref="Block"/> parts, to spread over all
+    /// cores. Only the element runs are listed: strided views work too.
+    /// </summary>
+    private static unsafe List<(nint Address, long Length)> Blocks<T>(SharedArray array, int partsPerElement) where T : unmanaged
+    {
+        var blocks = new List<(nint Address, long Length)>();
+        byte* origin = array.Segment.Data + array.Offset * array.ItemSize;
+        var cursor = new RunCursor(array.ShapeArray, array.StridesArray, 0, int.MaxValue);
+        while (cursor.Next(out long offset, out int length))
+        {
+            long parts = (long)length * partsPerElement;
+            for (long start = 0; start < parts; start += Block)
+            {
+                blocks.Add(((nint)(origin + offset * array.ItemSize + start * sizeof(T)), Math.Min(Block, parts - start)));
+            }
+        }
+        return blocks;
     }
 }

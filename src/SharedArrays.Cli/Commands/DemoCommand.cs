@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using SharedArrays.Workers;
 using SharedArrays.Cli.Output;
 using SharedArrays.Cli.Parsing;
 using Spectre.Console;
@@ -10,26 +11,30 @@ using Spectre.Console;
 namespace SharedArrays.Cli.Commands;
 
 /// <summary>
-/// <c>sharr demo</c>: a float64 array in shared memory, filled by this process, half of it handed by
-/// handle to a child process that writes its PID into it in place, verified here, with timings. It
-/// leaves the directory as it found it: the segment is not persistent, so Dispose, exit, an exception
-/// or Ctrl+C (the library's own hooks) removes it.
+/// <c>sharr demo</c>, the job of numpy-sharedmem's 3.2 GB example done with SharedArrays: a float64 array
+/// in shared memory filled with 42, a pool of worker processes each overwriting the chunks it is handed
+/// with its own PID, and a verification that counts, per PID, what each wrote, while the memory of every
+/// process shows that the array exists once. It leaves the directory as it found it: the segment is not
+/// persistent, so Dispose, exit, an exception or Ctrl+C (the library's own hooks) removes it.
 /// </summary>
 internal static class DemoCommand
 {
-    private const long DefaultElements = 100_000_000;
+    private const long DefaultElements = 400_000_000; // 3.2 GB of float64, as in the seed's run
+    private const int DefaultWorkers = 4;
+    private const int DefaultChunks = 10;
     private const double FillValue = 42;
+
+    /// <summary>The seed's row length: 400,000,000 elements are 10,000 rows of 40,000.</summary>
+    private const long PreferredColumns = 40_000;
 
     /// <summary>Beyond the elements, a segment takes a header page, a control-block page and page rounding.</summary>
     private const long SegmentOverheadBytes = 3 * 4096;
-
-    private static readonly TimeSpan s_childTimeout = TimeSpan.FromMinutes(10);
 
     internal static Command Build()
     {
         var elements = new Option<long?>("--elements", "-n")
         {
-            Description = $"How many float64 elements (default {DefaultElements:N0}, i.e. 800 MB). Underscores and commas are allowed: 2_000_000.",
+            Description = $"How many float64 elements (default {DefaultElements:N0}, i.e. 3.2 GB). Underscores and commas are allowed: 2_000_000.",
             HelpName = "N",
             CustomParser = static result =>
             {
@@ -58,13 +63,39 @@ internal static class DemoCommand
                 return null;
             },
         };
+        var workers = new Option<int>("--workers", "-w")
+        {
+            Description = $"How many worker processes (default {DefaultWorkers}).",
+            DefaultValueFactory = _ => DefaultWorkers,
+            HelpName = "N",
+        };
+        var chunks = new Option<int>("--chunks", "-c")
+        {
+            Description = $"How many chunks the array is cut into; workers take them as they free up (default {DefaultChunks}).",
+            DefaultValueFactory = _ => DefaultChunks,
+            HelpName = "N",
+        };
+        workers.Validators.Add(static result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 256)
+            {
+                result.AddError("--workers must be between 1 and 256.");
+            }
+        });
+        chunks.Validators.Add(static result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--chunks must be at least 1.");
+            }
+        });
         Option<bool> json = GlobalOptions.Json();
         var command = new Command("demo",
-            "Create a large float64 array in shared memory, fill it with 42, let a child process attach the second half by handle " +
-            "and write its PID into it in place, verify every element here, and print the timings. Removes the array at the end, " +
-            "and on failure or Ctrl+C too.")
+            "The 3.2 GB demo: create a float64 array in shared memory, fill it with 42, start a pool of worker processes that each " +
+            "overwrite the chunks they are handed with their own PID, in place, verify per PID what each wrote, and show from " +
+            "/proc that the array is in memory once however many processes map it. Removes the array at the end, and on failure or Ctrl+C too.")
         {
-            elements, size, json,
+            elements, size, workers, chunks, json,
         };
         command.Validators.Add(result =>
         {
@@ -76,71 +107,113 @@ internal static class DemoCommand
         command.SetGuardedAction(parseResult =>
         {
             long n = parseResult.GetValue(elements) ?? (parseResult.GetValue(size) is { } bytes ? bytes / sizeof(double) : DefaultElements);
-            return Run(n, parseResult.GetDirectory(), parseResult.GetValue(json));
+            return Run(new Settings(n, parseResult.GetValue(workers), parseResult.GetValue(chunks), parseResult.GetDirectory()), parseResult.GetValue(json));
         });
         HelpExamples.Add(command,
             "sharr demo",
-            "sharr demo --size 64MB",
-            "sharr demo --elements 2000000 --json",
-            "docker run --shm-size=2g ...      (a container's /dev/shm is 64 MB unless told otherwise)");
+            "sharr demo --size 64MB --workers 2",
+            "sharr demo --elements 10_000_000 --json",
+            "docker run --shm-size=4g ...      (a container's /dev/shm is 64 MB unless told otherwise)");
         return command;
     }
 
-    private sealed record Report(string Name, long Elements, long Bytes, int ChildPid, bool Ok, Dictionary<string, long> Counts,
-        List<(string Phase, TimeSpan Elapsed)> Phases, TimeSpan Total, double[] First, double[] Last);
+    private sealed record Settings(long Elements, int Workers, int Chunks, string? Directory);
 
-    private static int Run(long n, string? dirOption, bool asJson)
+    private sealed record MemoryRow(int Pid, string Role, long MappedBytes, long ResidentBytes, long ProportionalBytes);
+
+    private sealed record Report(
+        string Name, long[] Shape, long Elements, long Bytes, int Workers, int Chunks, bool Ok,
+        List<(int Pid, long Count)> Counts, List<(int Chunk, int Pid)> Assignments, long Remaining42,
+        List<(string Phase, TimeSpan Elapsed)> Phases, TimeSpan PoolStart, TimeSpan Total,
+        string Filled, string After, List<MemoryRow> Memory, long AvailableBefore, long AvailableAfter);
+
+    private static int Run(Settings settings, bool asJson)
     {
+        long n = settings.Elements;
         long bytes = checked(n * sizeof(double));
-        string directory = GlobalOptions.ResolveDirectory(dirOption);
+        string directory = GlobalOptions.ResolveDirectory(settings.Directory);
         CheckRoom(directory, bytes);
+        long[] shape = ShapeFor(n, settings.Chunks);
+        int chunkCount = (int)Math.Min(settings.Chunks, shape[0]);
+        long[][] items = Enumerable.Range(0, chunkCount)
+            .Select(i => new[] { shape[0] * i / chunkCount, shape[0] * (i + 1) / chunkCount - shape[0] * i / chunkCount })
+            .ToArray();
 
         bool interactive = !asJson && Terminal.IsStderrInteractive;
         var total = Stopwatch.StartNew();
         var phases = new List<(string, TimeSpan)>();
+        long availableBefore = AvailableMemory();
         SharedArray<double>? array = null;
+        WorkerPool? pool = null;
         Report? report = null;
         using var signals = new DemoSignals(interactive);
         try
         {
             Terminal.WithStatus(interactive, "Creating the array...", status =>
             {
-                array = Time(phases, "create",
-                    () => SharedArray<double>.Create(null, [n], new SharedArrayCreateOptions { Directory = dirOption }));
+                array = Time(phases, "create", () =>
+                {
+                    var created = SharedArray<double>.Create(null, shape, new SharedArrayCreateOptions { Directory = settings.Directory });
+                    created.AdviseHugePages(); // a no-op unless the tmpfs offers huge pages
+                    return created;
+                });
                 string name = array.Name;
 
-                status($"Filling {Formatting.Count(n)} elements with 42...");
+                status($"Filling {Formatting.Count(n)} elements with 42 on {Environment.ProcessorCount} cores...");
                 Time(phases, "fill", () => array.Fill(FillValue));
+                string filled = NumpyText.Summary(array);
 
-                long half = n / 2;
-                status("A child process fills the second half with its PID...");
-                int childPid = Time(phases, "child", () =>
+                status($"Starting {settings.Workers} worker processes...");
+                var assignments = new List<(int Chunk, int Pid)>();
+                TimeSpan poolStart = TimeSpan.Zero;
+                List<MemoryRow> memory = [];
+                Time(phases, "workers", () =>
                 {
-                    using SharedArray<double> secondHalf = array.Rows(half, n - half);
-                    using Process child = StartWorker(secondHalf.Handle.ToString(), dirOption);
-                    signals.Child = child;
-                    try
+                    long started = Stopwatch.GetTimestamp();
+                    pool = WorkerPool.Start(new WorkerPoolOptions
                     {
-                        return WaitForWorker(child);
-                    }
-                    finally
+                        Workers = settings.Workers,
+                        Initializer = WorkerInitializer.Create(DemoWorkers.Attach, array.Handle),
+                        WorkerEnvironment = new Dictionary<string, string> { ["SHARR_DIR"] = directory },
+                    });
+                    poolStart = Stopwatch.GetElapsedTime(started);
+                    status($"Workers: 0 of {items.Length} chunks done...");
+                    var progress = new InlineProgress<WorkerProgress>(p =>
                     {
-                        signals.Child = null;
-                    }
+                        lock (assignments)
+                        {
+                            assignments.Add(((int)p.ItemIndex, p.WorkerPid));
+                        }
+                        status($"Workers: {p.Completed} of {p.Total} chunks done (chunk {p.ItemIndex} -> pid {p.WorkerPid})...");
+                    });
+                    pool.Map<long[], int>(DemoWorkers.FillChunk, items, progress);
                 });
 
-                status("Verifying every element...");
-                var (counts, ok) = Time(phases, "verify", () => Verify(array, half, childPid));
-                double[] first = Corner(array, 0);
-                double[] last = Corner(array, Math.Max(0, n - 3));
+                // While every worker still has the array mapped: who holds how much of it.
+                memory = array.GetUsers()
+                    .Select(u => new MemoryRow(u.Pid, u.Pid == Environment.ProcessId ? "parent" : "worker", u.MappedBytes, u.ResidentBytes, u.ProportionalBytes))
+                    .OrderBy(r => r.Role == "parent" ? 0 : 1).ThenBy(r => r.Pid)
+                    .ToList();
+                long availableAfter = AvailableMemory();
+                string after = NumpyText.Summary(array);
 
-                status("Removing the array...");
-                Time(phases, "teardown", () => array.Dispose());
-                report = new Report(name, n, bytes, childPid, ok, counts, phases, total.Elapsed, first, last);
+                status("Verifying every element...");
+                var (counts, ok, remaining42) = Time(phases, "verify", () => Verify(array, items, assignments));
+
+                status("Stopping the workers and removing the array...");
+                Time(phases, "teardown", () =>
+                {
+                    pool!.Dispose();
+                    array.Dispose();
+                });
+                report = new Report(name, shape, n, bytes, settings.Workers, items.Length, ok, counts,
+                    assignments.OrderBy(a => a.Chunk).ToList(), remaining42, phases, poolStart, total.Elapsed,
+                    filled, after, memory, availableBefore, availableAfter);
             });
         }
         finally
         {
+            pool?.Dispose();
             array?.Dispose();
         }
 
@@ -155,11 +228,81 @@ internal static class DemoCommand
         }
         if (!done.Ok)
         {
-            CommandRunner.Fail($"verification failed: expected {Formatting.Count(n / 2)} × 42 then {Formatting.Count(n - n / 2)} × {done.ChildPid}, found " +
-                string.Join(", ", done.Counts.Select(c => $"{Formatting.Count(c.Value)} × {c.Key}")) + ".");
+            CommandRunner.Fail($"verification failed: " + string.Join(", ", done.Counts.Select(c => $"{Formatting.Count(c.Count)} × {c.Pid}")) +
+                $", {Formatting.Count(done.Remaining42)} × 42 left.");
             return CommandRunner.RuntimeError;
         }
         return CommandRunner.Success;
+    }
+
+    /// <summary>
+    /// Rows of the seed's 40,000 columns when the size allows (400,000,000 = 10,000 × 40,000), else the
+    /// largest row length up to that which divides the elements and leaves a row per chunk, else 1-D.
+    /// </summary>
+    private static long[] ShapeFor(long n, int chunks)
+    {
+        for (long columns = Math.Min(PreferredColumns, n / Math.Max(1, chunks)); columns > 1; columns--)
+        {
+            if (n % columns == 0)
+            {
+                return [n / columns, columns];
+            }
+        }
+        return [n];
+    }
+
+    /// <summary>
+    /// Counts every element by value, chunk by chunk: each chunk must hold only the PID of the worker
+    /// that reported it, and no 42 may remain anywhere.
+    /// </summary>
+    private static (List<(int Pid, long Count)> Counts, bool Ok, long Remaining42) Verify(
+        SharedArray<double> array, long[][] items, List<(int Chunk, int Pid)> assignments)
+    {
+        var byPid = new Dictionary<int, long>();
+        bool ok = assignments.Count == items.Length;
+        long remaining42 = 0, other = 0;
+        var expected = assignments.ToDictionary(a => a.Chunk, a => a.Pid);
+        for (int chunk = 0; chunk < items.Length; chunk++)
+        {
+            using SharedArray<double> view = array.Rows(items[chunk][0], items[chunk][1]);
+            foreach (var (value, count) in ArrayStatistics.CountValues(view))
+            {
+                if (value == FillValue)
+                {
+                    remaining42 += count;
+                }
+                else if (value == Math.Floor(value) && value is > 0 and <= int.MaxValue)
+                {
+                    CollectionsMarshal.GetValueRefOrAddDefault(byPid, (int)value, out _) += count;
+                }
+                else
+                {
+                    other += count;
+                }
+                ok &= expected.TryGetValue(chunk, out int pid) && value == pid && count == view.Length;
+            }
+        }
+        ok &= remaining42 == 0 && other == 0 && byPid.Values.Sum() == array.Length;
+        return (byPid.OrderBy(p => p.Key).Select(p => (p.Key, p.Value)).ToList(), ok, remaining42);
+    }
+
+    /// <summary>The kernel's estimate of memory available to new work, from /proc/meminfo (0 if unknown).</summary>
+    private static long AvailableMemory()
+    {
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/meminfo"))
+            {
+                if (line.StartsWith("MemAvailable:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line.AsSpan(13).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        return 0;
     }
 
     /// <summary>Fails before anything is created if the directory cannot hold the array, saying how to get a smaller demo or more room.</summary>
@@ -187,115 +330,6 @@ internal static class DemoCommand
             $"elsewhere, sudo mount -o remount,size=... {directory}.");
     }
 
-    private static Process StartWorker(string handle, string? dirOption)
-    {
-        string host = Environment.ProcessPath ?? throw new CliException("cannot tell which executable is running, so cannot start the child process.");
-        var info = new ProcessStartInfo(host)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        // Under "dotnet sharr.dll" the process is the dotnet host: the child needs the assembly too.
-        // The sharr apphost (or a native build) runs directly.
-        if (Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            info.ArgumentList.Add(EntryAssemblyPath());
-        }
-        info.ArgumentList.Add(DemoWorkerCommand.Name);
-        info.ArgumentList.Add(handle);
-        if (dirOption is not null)
-        {
-            info.ArgumentList.Add("--dir");
-            info.ArgumentList.Add(dirOption);
-        }
-        return Process.Start(info) ?? throw new CliException($"could not start {host}.");
-    }
-
-    [UnconditionalSuppressMessage("SingleFile", "IL3000",
-        Justification = "Only used when running under the dotnet host, which never runs a single-file bundle.")]
-    private static string EntryAssemblyPath() =>
-        typeof(Program).Assembly.Location is { Length: > 0 } location ? location : Path.Combine(AppContext.BaseDirectory, "sharr.dll");
-
-    /// <summary>Waits for the worker and returns its PID; a failure carries the worker's own message.</summary>
-    private static int WaitForWorker(Process child)
-    {
-        Task<string> stdout = child.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = child.StandardError.ReadToEndAsync();
-        if (!child.WaitForExit(s_childTimeout))
-        {
-            child.Kill(entireProcessTree: true);
-            throw new CliException($"the child process (pid {child.Id}) did not finish within {s_childTimeout.TotalMinutes} minutes.");
-        }
-        child.WaitForExit();
-        if (child.ExitCode != 0)
-        {
-            string message = stderr.Result.Trim();
-            throw new CliException($"the child process (pid {child.Id}) failed with exit code {child.ExitCode}" +
-                (message.Length > 0 ? $": {message}" : "."));
-        }
-        _ = stdout.Result;
-        return child.Id;
-    }
-
-    /// <summary>
-    /// Counts, in parallel, the elements equal to 42 and to the child's PID in each half; ok when the first
-    /// half is all 42 and the second all the PID.
-    /// </summary>
-    private static (Dictionary<string, long> Counts, bool Ok) Verify(SharedArray<double> array, long half, int childPid)
-    {
-        long n = array.Length;
-        var (fillsInFirst, pidsInFirst) = CountValues(array, 0, half, FillValue, childPid);
-        var (fillsInSecond, pidsInSecond) = CountValues(array, half, n - half, FillValue, childPid);
-        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        void Add(string key, long count)
-        {
-            if (count > 0)
-            {
-                counts[key] = counts.GetValueOrDefault(key) + count;
-            }
-        }
-        Add(Formatting.Number(FillValue), fillsInFirst + fillsInSecond);
-        if (childPid != FillValue)
-        {
-            Add(Formatting.Number(childPid), pidsInFirst + pidsInSecond);
-        }
-        Add("other", n - counts.Values.Sum());
-        return (counts, fillsInFirst == half && pidsInSecond == n - half);
-    }
-
-    private static (long A, long B) CountValues(SharedArray<double> array, long start, long count, double a, double b)
-    {
-        const int Block = 1 << 22;
-        long bitsA = BitConverter.DoubleToInt64Bits(a);
-        long bitsB = BitConverter.DoubleToInt64Bits(b);
-        long totalA = 0, totalB = 0;
-        Parallel.For(0, (count + Block - 1) / Block, () => (A: 0L, B: 0L), (block, _, local) =>
-        {
-            long from = start + block * Block;
-            int length = (int)Math.Min(Block, start + count - from);
-            // Compared as bit patterns: a vectorised count, and exact for the integers stored.
-            ReadOnlySpan<long> bits = MemoryMarshal.Cast<double, long>(array.AsSpan(from, length));
-            return (local.A + bits.Count(bitsA), local.B + bits.Count(bitsB));
-        }, local =>
-        {
-            Interlocked.Add(ref totalA, local.A);
-            Interlocked.Add(ref totalB, local.B);
-        });
-        return (totalA, totalB);
-    }
-
-    private static double[] Corner(SharedArray<double> array, long start)
-    {
-        long end = Math.Min(array.Length, start + 3);
-        var values = new double[Math.Max(0, end - start)];
-        for (long i = start; i < end; i++)
-        {
-            values[i - start] = array.GetValue(i);
-        }
-        return values;
-    }
-
     private static T Time<T>(List<(string, TimeSpan)> phases, string phase, Func<T> work)
     {
         long started = Stopwatch.GetTimestamp();
@@ -314,61 +348,110 @@ internal static class DemoCommand
     private static void WriteJson(Report report) => JsonOutput.WriteObject(writer =>
     {
         writer.WriteString("name", report.Name);
+        writer.WriteShape("shape", report.Shape);
         writer.WriteNumber("elements", report.Elements);
         writer.WriteNumber("bytes", report.Bytes);
+        writer.WriteNumber("workers", report.Workers);
+        writer.WriteNumber("chunks", report.Chunks);
         writer.WriteBoolean("ok", report.Ok);
-        writer.WriteNumber("child_pid", report.ChildPid);
         writer.WriteStartObject("counts");
-        foreach (var (value, count) in report.Counts)
+        foreach (var (pid, count) in report.Counts)
         {
-            writer.WriteNumber(value, count);
+            writer.WriteNumber(Formatting.Number(pid), count);
         }
         writer.WriteEndObject();
+        writer.WriteNumber("remaining_42", report.Remaining42);
+        writer.WriteStartArray("chunk_pids");
+        foreach (var (_, pid) in report.Assignments)
+        {
+            writer.WriteNumberValue(pid);
+        }
+        writer.WriteEndArray();
         writer.WriteStartObject("phases");
         foreach (var (phase, elapsed) in report.Phases)
         {
             writer.WriteSeconds(phase, elapsed);
         }
         writer.WriteEndObject();
+        writer.WriteSeconds("pool_start_seconds", report.PoolStart);
         writer.WriteSeconds("total_seconds", report.Total);
-        writer.WriteStartArray("first");
-        Array.ForEach(report.First, writer.WriteDoubleValue);
+        writer.WriteStartArray("memory");
+        foreach (MemoryRow row in report.Memory)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("pid", row.Pid);
+            writer.WriteString("role", row.Role);
+            writer.WriteNumber("mapped_bytes", row.MappedBytes);
+            writer.WriteNumber("rss_bytes", row.ResidentBytes);
+            writer.WriteNumber("pss_bytes", row.ProportionalBytes);
+            writer.WriteEndObject();
+        }
         writer.WriteEndArray();
-        writer.WriteStartArray("last");
-        Array.ForEach(report.Last, writer.WriteDoubleValue);
-        writer.WriteEndArray();
+        writer.WriteNumber("resident_total_bytes", report.Memory.Sum(m => m.ProportionalBytes));
+        writer.WriteNumber("available_before_bytes", report.AvailableBefore);
+        writer.WriteNumber("available_after_bytes", report.AvailableAfter);
     });
 
     private static void WriteHuman(Report report, string directory)
     {
-        long half = report.Elements / 2;
-        string pid = Formatting.Number(report.ChildPid);
-        var what = new Dictionary<string, string>(StringComparer.Ordinal)
+        IAnsiConsole console = Terminal.Out;
+        console.WriteLine($"Created shared array {directory}/{report.Name}: {Formatting.Count(report.Bytes)} bytes, " +
+            $"float64, shape {Formatting.Shape(report.Shape)}");
+        console.WriteLine();
+        console.WriteLine("Filled with 42:");
+        console.WriteLine(report.Filled);
+        console.WriteLine();
+        console.WriteLine($"{report.Workers} worker processes started in {Formatting.Seconds(report.PoolStart)}; " +
+            $"{report.Chunks} chunks handed out as workers freed up:");
+        foreach (var (chunk, pid) in report.Assignments)
         {
-            ["create"] = "Create: memory reserved, name published",
-            ["fill"] = $"Fill(42) on {Environment.ProcessorCount} cores, {Throughput(report.Bytes, report.Phases, "fill")}",
-            ["child"] = $"pid {pid} filled [{Formatting.Count(half)}, {Formatting.Count(report.Elements)}) via a view handle",
-            ["verify"] = string.Join(", ", report.Counts.Select(c => $"{Formatting.Count(c.Value)} × {c.Key}")) + (report.Ok ? ": ok" : ": WRONG"),
-            ["teardown"] = "Dispose: name removed, unmapped",
-        };
-        Terminal.Out.WriteLine(
-            $"{Formatting.Count(report.Elements)} float64 elements ({Formatting.Count(report.Bytes)} bytes) in {directory}/{report.Name}");
-        Table table = Tables.Create("phase", "seconds", "what").RightAlign(1);
+            console.WriteLine($" worker: chunk {chunk} -> pid {pid}");
+        }
+        console.WriteLine();
+        console.WriteLine("The array after the workers wrote their PIDs in place:");
+        console.WriteLine(report.After);
+        console.WriteLine();
+
+        console.WriteLine($"Verification: counted all {Formatting.Count(report.Elements)} elements by value:");
+        Table counts = Tables.Create("PID", "Count").RightAlign(0, 1);
+        foreach (var (pid, count) in report.Counts)
+        {
+            counts.AddTextRow(Formatting.Number(pid), Formatting.Count(count));
+        }
+        console.Write(counts);
+        console.WriteLine(report.Ok
+            ? $"ok: every chunk holds exactly the PID of the worker that wrote it, and no 42 remains."
+            : $"WRONG: {Formatting.Count(report.Remaining42)} × 42 remain or a chunk holds another value.");
+        console.WriteLine();
+
+        console.WriteLine("Memory of the array in each process (from /proc/PID/smaps, while the workers were attached):");
+        Table memory = Tables.Create("PID", "role", "mapped", "resident (RSS)", "proportional (PSS)").RightAlign(0, 2, 3, 4);
+        foreach (MemoryRow row in report.Memory)
+        {
+            memory.AddTextRow(Formatting.Number(row.Pid), row.Role, Formatting.Bytes(row.MappedBytes), Formatting.Bytes(row.ResidentBytes), Formatting.Bytes(row.ProportionalBytes));
+        }
+        long pss = report.Memory.Sum(m => m.ProportionalBytes), rss = report.Memory.Sum(m => m.ResidentBytes);
+        memory.AddTextRow("", "total", "", Formatting.Bytes(rss), Formatting.Bytes(pss));
+        console.Write(memory);
+        console.WriteLine($"{report.Workers} workers, {Gigabytes(report.Bytes)} array, {Gigabytes(pss)} resident in total " +
+            $"(the sum of PSS counts each shared page once; RSS counts it in every process that touched it). " +
+            $"Machine memory available: {Formatting.Bytes(report.AvailableBefore)} before, {Formatting.Bytes(report.AvailableAfter)} with the array filled and every worker attached.");
+        console.WriteLine();
+
+        Table table = Tables.Create("phase", "seconds").RightAlign(1);
         foreach (var (phase, elapsed) in report.Phases)
         {
-            table.AddTextRow(phase, Formatting.Seconds(elapsed)[..^2], what.GetValueOrDefault(phase, ""));
+            table.AddTextRow(phase, Formatting.Seconds(elapsed)[..^2]);
         }
-        table.AddTextRow("total", Formatting.Seconds(report.Total)[..^2], "");
-        Terminal.Out.Write(table);
-        string corner = report.Elements <= 6
-            ? string.Join(", ", report.First.Concat(report.Last.Skip((int)Math.Max(0, 6 - report.Elements))).Select(Formatting.NumpyFloat))
-            : string.Join(", ", report.First.Select(Formatting.NumpyFloat)) + ", ..., " + string.Join(", ", report.Last.Select(Formatting.NumpyFloat));
-        Terminal.Out.WriteLine($"array([{corner}])");
+        table.AddTextRow("total", Formatting.Seconds(report.Total)[..^2]);
+        console.Write(table);
     }
 
-    private static string Throughput(long bytes, List<(string Phase, TimeSpan Elapsed)> phases, string phase)
+    private static string Gigabytes(long bytes) => (bytes / 1e9).ToString("0.0##", CultureInfo.InvariantCulture) + " GB";
+
+    /// <summary>IProgress that reports on the worker thread at once (Progress&lt;T&gt; would post and reorder).</summary>
+    private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
     {
-        double seconds = phases.FirstOrDefault(p => p.Phase == phase).Elapsed.TotalSeconds;
-        return seconds > 0 ? (bytes / seconds / 1e9).ToString("0.0", CultureInfo.InvariantCulture) + " GB/s" : "-";
+        public void Report(T value) => report(value);
     }
 }

@@ -1,12 +1,11 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace SharedArrays.Cli.Commands;
 
 /// <summary>
 /// SIGINT and SIGTERM during <c>sharr demo</c>. The signal is not cancelled: the library's own handler
-/// removes the demo's segment (also one still being created) and the process ends; this handler only
-/// stops the child and gives the terminal its cursor back.
+/// removes the demo's segment (also one still being created) and the process ends, and with it the
+/// workers, whose connection to the pool closes. This handler only gives the terminal its cursor back.
 /// </summary>
 internal sealed class DemoSignals : IDisposable
 {
@@ -23,22 +22,9 @@ internal sealed class DemoSignals : IDisposable
         ];
     }
 
-    /// <summary>The worker process while it runs; killed on a signal.</summary>
-    internal Process? Child { get; set; }
-
     private void OnSignal(PosixSignalContext context)
     {
-        try
-        {
-            if (Child is { HasExited: false } child)
-            {
-                child.Kill(entireProcessTree: true);
-            }
-        }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
-        {
-            // Already gone.
-        }
+        _ = context;
         if (_interactive)
         {
             Console.Error.Write("\e[?25h"); // the spinner hid the cursor

@@ -471,30 +471,58 @@ public class SharrCliTests
     }
 
     [Fact]
-    public void Demo_hands_half_the_array_to_one_child_and_verifies_it()
+    public void Demo_runs_the_worker_pool_job_and_reports_counts_per_pid_phases_and_memory()
     {
         HashSet<string> before = ShmLeakCheck.Snapshot();
-        JsonElement demo = Json(Processes.RunSharr("demo", "--elements", "2000000", "--json"));
+        JsonElement demo = Json(Processes.RunSharr("demo", "--elements", "10_000_000", "--workers", "3", "--chunks", "7", "--json"));
 
         Assert.True(demo.GetProperty("ok").GetBoolean());
-        Assert.Equal(2_000_000, demo.GetProperty("elements").GetInt64());
-        Assert.Equal(16_000_000, demo.GetProperty("bytes").GetInt64());
-        int childPid = demo.GetProperty("child_pid").GetInt32();
-        Assert.True(childPid > 0 && childPid != Environment.ProcessId);
+        Assert.Equal(10_000_000, demo.GetProperty("elements").GetInt64());
+        Assert.Equal(80_000_000, demo.GetProperty("bytes").GetInt64());
+        Assert.Equal(3, demo.GetProperty("workers").GetInt32());
+        Assert.Equal(7, demo.GetProperty("chunks").GetInt32());
+        Assert.Equal(0, demo.GetProperty("remaining_42").GetInt64());
 
-        var counts = demo.GetProperty("counts").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64());
-        Assert.Equal(2_000_000, counts.Values.Sum());
-        Assert.Equal(1_000_000, counts["42"]);
-        Assert.Equal(1_000_000, counts[childPid.ToString(CultureInfo.InvariantCulture)]);
-        Assert.Equal(2, counts.Count);
+        // Every element counted once, under the PID of a worker: the keys are worker PIDs, one per worker
+        // that took a chunk, and each chunk was written by the PID it reports.
+        var counts = demo.GetProperty("counts").EnumerateObject().ToDictionary(p => int.Parse(p.Name, CultureInfo.InvariantCulture), p => p.Value.GetInt64());
+        Assert.Equal(10_000_000, counts.Values.Sum());
+        int[] chunkPids = demo.GetProperty("chunk_pids").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        Assert.Equal(7, chunkPids.Length);
+        Assert.Equal(chunkPids.ToHashSet(), counts.Keys.ToHashSet());
+        Assert.DoesNotContain(Environment.ProcessId, counts.Keys);
+
+        JsonElement[] memory = demo.GetProperty("memory").EnumerateArray().ToArray();
+        Assert.Single(memory, m => m.GetProperty("role").GetString() == "parent");
+        int[] workerPids = memory.Where(m => m.GetProperty("role").GetString() == "worker").Select(m => m.GetProperty("pid").GetInt32()).ToArray();
+        Assert.Equal(3, workerPids.Length);
+        Assert.Subset(workerPids.ToHashSet(), counts.Keys.ToHashSet());
+        // No copy: the proportional sizes add up to the array once (plus the header and control-block pages), however many processes map it.
+        long pss = memory.Sum(m => m.GetProperty("pss_bytes").GetInt64());
+        Assert.InRange(pss, 76_000_000L, 80_000_000L + 64 * 1024);
+        Assert.All(memory, m => Assert.True(m.GetProperty("rss_bytes").GetInt64() >= m.GetProperty("pss_bytes").GetInt64()));
 
         string[] phases = demo.GetProperty("phases").EnumerateObject().Select(p => p.Name).ToArray();
-        Assert.Equal(["create", "fill", "child", "verify", "teardown"], phases);
+        Assert.Equal(["create", "fill", "workers", "verify", "teardown"], phases);
         Assert.All(demo.GetProperty("phases").EnumerateObject(), p => Assert.True(p.Value.GetDouble() >= 0));
         Assert.True(demo.GetProperty("total_seconds").GetDouble() > 0);
 
         Assert.False(File.Exists("/dev/shm/" + demo.GetProperty("name").GetString()));
         Assert.DoesNotContain(ShmLeakCheck.Snapshot(), p => !before.Contains(p) && Path.GetFileName(p).StartsWith("sharr-", StringComparison.Ordinal));
+        Assert.All(workerPids, pid => Assert.False(Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal),
+            $"worker {pid} outlived the demo"));
+    }
+
+    [Fact]
+    public void Demo_prints_the_seeds_sections_for_people()
+    {
+        var result = Processes.RunSharr("demo", "--elements", "1_200_000", "--workers", "2", "--chunks", "4");
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        Assert.Contains("Filled with 42:", result.StdOut, StringComparison.Ordinal);
+        Assert.Contains("[[42. 42. 42. ... 42. 42. 42.]", result.StdOut, StringComparison.Ordinal);
+        Assert.Equal(4, result.StdOut.Split('\n').Count(l => l.StartsWith(" worker: chunk ", StringComparison.Ordinal)));
+        Assert.Contains("no 42 remains", result.StdOut, StringComparison.Ordinal);
+        Assert.Contains("2 workers, 0.01 GB array, 0.01 GB resident in total", result.StdOut, StringComparison.Ordinal);
     }
 
     [Fact]
