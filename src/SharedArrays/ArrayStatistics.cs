@@ -93,31 +93,16 @@ public readonly record struct ArrayStatistics(long Count, double Sum, double Mea
 
     private static unsafe Partial Reduce<T>(SharedArray array, BlockReducer<T> reduce, int partsPerElement = 1) where T : unmanaged
     {
-        List<(nint Address, long Length)> blocks = Blocks<T>(array, partsPerElement);
         object gate = new();
         Partial total = Partial.Empty;
-        if (blocks.Count == 0)
-        {
-            return total;
-        }
-        Parallel.ForEach(
-            Partition(blocks.Count),
-            () => Partial.Empty,
-            (range, _, local) =>
-            {
-                double[] scratch = new double[Block];
-                for (int i = range.Item1; i < range.Item2; i++)
-                {
-                    var span = new ReadOnlySpan<T>((void*)blocks[i].Address, (int)blocks[i].Length);
-                    local = local.Merge(reduce(span, scratch));
-                }
-                return local;
-            },
+        ForEachBlock<T, (Partial Sum, double[] Scratch)>(array, partsPerElement,
+            static () => (Partial.Empty, new double[Block]),
+            (block, local) => (local.Sum.Merge(reduce(block, local.Scratch)), local.Scratch),
             local =>
             {
                 lock (gate)
                 {
-                    total = total.Merge(local);
+                    total = total.Merge(local.Sum);
                 }
             });
         return total;
@@ -125,32 +110,24 @@ public readonly record struct ArrayStatistics(long Count, double Sum, double Mea
 
     /// <summary>
     /// Counts each distinct value, as numpy's <c>np.unique(a, return_counts=True)</c> does, on all cores.
-    /// Runs of equal values are measured with a vectorised search for the next different element, so
-    /// arrays of few values in long runs (labels, masks, results written chunk by chunk) go at memory speed;
-    /// any array gives the exact counts. Values are keys by <see cref="IEquatable{T}"/> (NaN counts as one value).
+    /// Runs of equal values are measured with a vectorised search for the next element whose bits differ,
+    /// so arrays of few values in long runs (labels, masks, results written chunk by chunk) go at memory
+    /// speed; any array gives the exact counts. Values are keys by <see cref="IEquatable{T}"/>: NaN counts
+    /// as one value, and 0.0 and -0.0 as one.
     /// </summary>
-    public static unsafe IReadOnlyDictionary<T, long> CountValues<T>(SharedArray<T> array) where T : unmanaged, IEquatable<T>
+    public static IReadOnlyDictionary<T, long> CountValues<T>(SharedArray<T> array) where T : unmanaged, IEquatable<T>
     {
         ArgumentNullException.ThrowIfNull(array);
-        List<(nint Address, long Length)> blocks = Blocks<T>(array, 1);
         var total = new Dictionary<T, long>();
-        Parallel.ForEach(
-            Partition(blocks.Count),
-            () => new Dictionary<T, long>(),
-            (range, state, local) =>
+        ForEachBlock<T, Dictionary<T, long>>(array, 1,
+            static () => new Dictionary<T, long>(),
+            static (block, local) =>
             {
-                for (int i = range.Item1; i < range.Item2; i++)
+                while (!block.IsEmpty)
                 {
-                    var span = new ReadOnlySpan<T>((void*)blocks[i].Address, (int)blocks[i].Length);
-                    while (!span.IsEmpty)
-                    {
-                        T value = span[0];
-                        int run = span.IndexOfAnyExcept(value);
-                        run = run < 0 ? span.Length : Math.Max(run, 1); // at least 1: NaN is not == itself
-                        ref long count = ref CollectionsMarshal.GetValueRefOrAddDefault(local, value, out _);
-                        count += run;
-                        span = span[run..];
-                    }
+                    int run = RunLength(block);
+                    CollectionsMarshal.GetValueRefOrAddDefault(local, block[0], out _) += run;
+                    block = block[run..];
                 }
                 return local;
             },
@@ -167,26 +144,111 @@ public readonly record struct ArrayStatistics(long Count, double Sum, double Mea
         return total;
     }
 
-    private static System.Collections.Concurrent.OrderablePartitioner<Tuple<int, int>> Partition(int count) =>
-        System.Collections.Concurrent.Partitioner.Create(0, count, Math.Max(1, count / (Environment.ProcessorCount * 4)));
-
     /// <summary>
-    /// The view's element runs cut into blocks of at most <see cref="Block"/> parts, to spread over all
-    /// cores. Only the element runs are listed: strided views work too.
+    /// How many leading elements have exactly the first one's bits (at least one). Comparing bits rather
+    /// than values keeps the search vectorised for floating point too; runs it splits (NaN payloads, -0.0)
+    /// merge again as dictionary keys.
     /// </summary>
-    private static unsafe List<(nint Address, long Length)> Blocks<T>(SharedArray array, int partsPerElement) where T : unmanaged
+    private static unsafe int RunLength<T>(ReadOnlySpan<T> block) where T : unmanaged
     {
-        var blocks = new List<(nint Address, long Length)>();
-        byte* origin = array.Segment.Data + array.Offset * array.ItemSize;
-        var cursor = new RunCursor(array.ShapeArray, array.StridesArray, 0, int.MaxValue);
-        while (cursor.Next(out long offset, out int length))
+        int run = sizeof(T) switch
         {
-            long parts = (long)length * partsPerElement;
-            for (long start = 0; start < parts; start += Block)
+            1 => IndexOfOtherBits(MemoryMarshal.Cast<T, byte>(block)),
+            2 => IndexOfOtherBits(MemoryMarshal.Cast<T, ushort>(block)),
+            4 => IndexOfOtherBits(MemoryMarshal.Cast<T, uint>(block)),
+            8 => IndexOfOtherBits(MemoryMarshal.Cast<T, ulong>(block)),
+            _ => IndexOfOtherBits(MemoryMarshal.Cast<T, ulong>(block), sizeof(T) / sizeof(ulong)),
+        };
+        return run < 0 ? block.Length : Math.Max(run, 1);
+    }
+
+    private static int IndexOfOtherBits<TBits>(ReadOnlySpan<TBits> bits) where TBits : unmanaged, IEquatable<TBits> =>
+        bits.IndexOfAnyExcept(bits[0]);
+
+    /// <summary>Element index of the first element (of <paramref name="words"/> ulongs each) unlike the first.</summary>
+    private static int IndexOfOtherBits(ReadOnlySpan<ulong> bits, int words)
+    {
+        ReadOnlySpan<ulong> first = bits[..words];
+        for (int i = words; i < bits.Length; i += words)
+        {
+            if (!bits.Slice(i, words).SequenceEqual(first))
             {
-                blocks.Add(((nint)(origin + offset * array.ItemSize + start * sizeof(T)), Math.Min(Block, parts - start)));
+                return i / words;
             }
         }
-        return blocks;
+        return -1;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="body"/> on every block of at most <see cref="Block"/> parts of the view's
+    /// element runs, spread over all cores, without listing the blocks first: a view of 400 million
+    /// two-element runs costs no memory. Contiguous views are one run cut into blocks; strided views are
+    /// partitioned by run, and each run's address comes from its index.
+    /// </summary>
+    private static unsafe void ForEachBlock<T, TLocal>(SharedArray array, int partsPerElement,
+        Func<TLocal> init, Func<ReadOnlySpan<T>, TLocal, TLocal> body, Action<TLocal> merge) where T : unmanaged
+    {
+        if (array.Length == 0)
+        {
+            return;
+        }
+        var runs = new RunLayout(array.ShapeArray, array.StridesArray);
+        byte* origin = array.Segment.Data + array.Offset * array.ItemSize;
+        long partsPerRun = runs.RunLength * partsPerElement;
+        long blocksPerRun = (partsPerRun + Block - 1) / Block;
+        long units = runs.Count * blocksPerRun; // one unit: one block of one run
+        long perTask = Math.Max(1, units / (Environment.ProcessorCount * 4));
+        Parallel.For(0, (units + perTask - 1) / perTask, init, (task, state, local) =>
+        {
+            long end = Math.Min(units, (task + 1) * perTask);
+            for (long unit = task * perTask; unit < end; unit++)
+            {
+                long run = unit / blocksPerRun, start = unit % blocksPerRun * Block;
+                T* first = (T*)(origin + runs.OffsetOf(run) * array.ItemSize) + start;
+                local = body(new ReadOnlySpan<T>(first, (int)Math.Min(Block, partsPerRun - start)), local);
+            }
+            return local;
+        }, merge);
+    }
+
+    /// <summary>A view as equal runs of contiguous elements: how long each is, and where run number r starts.</summary>
+    private readonly struct RunLayout
+    {
+        private readonly long[] _outerShape;
+        private readonly long[] _outerStrides;
+
+        internal RunLayout(long[] shape, long[] strides)
+        {
+            long run = 1;
+            int axis = shape.Length - 1;
+            for (; axis >= 0 && (shape[axis] == 1 || strides[axis] == run); axis--)
+            {
+                run *= shape[axis];
+            }
+            RunLength = run;
+            _outerShape = shape[..(axis + 1)];
+            _outerStrides = strides[..(axis + 1)];
+            Count = 1;
+            foreach (long d in _outerShape)
+            {
+                Count *= d;
+            }
+        }
+
+        internal long RunLength { get; }
+
+        internal long Count { get; }
+
+        /// <summary>The element offset of run <paramref name="run"/>, in C order of the outer axes.</summary>
+        internal long OffsetOf(long run)
+        {
+            long offset = 0;
+            for (int axis = _outerShape.Length - 1; axis >= 0; axis--)
+            {
+                offset += run % _outerShape[axis] * _outerStrides[axis];
+                run /= _outerShape[axis];
+            }
+            return offset;
+        }
     }
 }

@@ -51,6 +51,23 @@ public unsafe partial class SharedArray
         return MAdvise(address, length, MADV_HUGEPAGE) == 0;
     }
 
+    /// <summary>
+    /// Best effort <c>MADV_POPULATE_WRITE</c> over the pages holding <paramref name="bytes"/> bytes from
+    /// <paramref name="start"/>, which must lie inside one of our writable mappings. Errors are ignored:
+    /// the writes that follow fault the pages in as usual.
+    /// </summary>
+    internal static void TryPopulateWrite(void* start, long bytes)
+    {
+        if (!OperatingSystem.IsLinux() || bytes <= 0)
+        {
+            return;
+        }
+        const long Page = global::SharedArrays.Format.SegmentLayout.PageSize;
+        nint first = (nint)start & ~(nint)(Page - 1);
+        nint stop = ((nint)start + (nint)bytes + (nint)(Page - 1)) & ~(nint)(Page - 1);
+        _ = MAdvise(first, (nuint)(stop - first), MADV_POPULATE_WRITE);
+    }
+
     /// <summary>The pages holding this view's elements, from its first to its last element.</summary>
     private (nint Address, nuint Length) PageRange()
     {

@@ -26,6 +26,36 @@ public class CountAndPrefaultTests
     }
 
     [Fact]
+    public void CountValues_handles_empty_arrays_short_strided_runs_and_16_byte_elements()
+    {
+        using var empty = SharedArray<int>.Create(Names.Unique("countempty"), [0, 5]);
+        Assert.Empty(ArrayStatistics.CountValues(empty));
+
+        // Runs of two elements: every other pair of columns of a [50_000, 4] array.
+        using var grid = SharedArray<int>.Create(Names.Unique("countgrid"), [50_000, 4]);
+        for (long i = 0; i < 50_000; i++)
+        {
+            grid[i, 0] = 1;
+            grid[i, 1] = (int)(i % 3);
+            grid[i, 2] = 9;
+            grid[i, 3] = 9;
+        }
+        using SharedArray<int> left = grid.Slice(1, 0, 2);
+        var counts = ArrayStatistics.CountValues(left);
+        Assert.Equal(50_000 + 16_667, counts[1]);
+        Assert.Equal(16_667, counts[0]);
+        Assert.Equal(16_666, counts[2]);
+        Assert.False(counts.ContainsKey(9));
+        Assert.Equal(ArrayStatistics.Compute(left).Sum, counts.Sum(p => (double)p.Key * p.Value));
+
+        using var complex = SharedArray<System.Numerics.Complex>.Full(Names.Unique("countcx"), [1000], new System.Numerics.Complex(1, -1));
+        complex[500] = new System.Numerics.Complex(1, 1);
+        var cx = ArrayStatistics.CountValues(complex);
+        Assert.Equal(999, cx[new System.Numerics.Complex(1, -1)]);
+        Assert.Equal(1, cx[new System.Numerics.Complex(1, 1)]);
+    }
+
+    [Fact]
     public void Prefault_makes_a_views_pages_resident_in_one_call_and_respects_read_only()
     {
         using var array = SharedArray<double>.Create(Names.Unique("prefault"), [1024, 1024]); // 8 MiB, untouched
