@@ -32,6 +32,14 @@ internal static class PoolModes
         })
         .AddInitializer<SharedArrayHandle>("attach", handle => s_attached = SharedArray<double>.Open(handle))
         .AddInitializer<string>("fail-init", message => throw new InvalidOperationException(message))
+        .AddInitializer<string>("init-unless", marker =>
+        {
+            if (File.Exists(marker))
+            {
+                throw new InvalidOperationException("the marker file exists: this worker may not start");
+            }
+        })
+        .AddInitializer<int>("init-hang", _ => Thread.Sleep(Timeout.Infinite))
         .Add<long[], int>("fill-rows", rows =>
         {
             using SharedArray<double> view = s_attached!.Rows(rows[0], rows[1]);

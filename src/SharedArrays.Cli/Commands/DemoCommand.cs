@@ -170,12 +170,19 @@ internal static class DemoCommand
                 Time(phases, "workers", () =>
                 {
                     long started = Stopwatch.GetTimestamp();
-                    pool = WorkerPool.Start(new WorkerPoolOptions
+                    try
                     {
-                        Workers = settings.Workers,
-                        Initializer = WorkerInitializer.Create(DemoWorkers.Attach, array.Handle),
-                        WorkerEnvironment = new Dictionary<string, string> { ["SHARR_DIR"] = directory },
-                    });
+                        pool = WorkerPool.Start(new WorkerPoolOptions
+                        {
+                            Workers = settings.Workers,
+                            Initializer = WorkerInitializer.Create(DemoWorkers.Attach, array.Handle),
+                            WorkerEnvironment = new Dictionary<string, string> { ["SHARR_DIR"] = directory },
+                        });
+                    }
+                    catch (Exception e) when (e is WorkerException or TimeoutException or InvalidOperationException or System.ComponentModel.Win32Exception)
+                    {
+                        throw new CliException($"could not start {settings.Workers} worker processes: {e.Message}");
+                    }
                     poolStart = Stopwatch.GetElapsedTime(started);
                     status($"Workers: 0 of {items.Length} chunks done...");
                     var progress = new InlineProgress<WorkerProgress>(p =>
@@ -186,7 +193,15 @@ internal static class DemoCommand
                         }
                         status($"Workers: {p.Completed} of {p.Total} chunks done (chunk {p.ItemIndex} -> pid {p.WorkerPid})...");
                     });
-                    pool.Map<long[], int>(DemoWorkers.FillChunk, items, progress);
+                    try
+                    {
+                        pool.Map<long[], int>(DemoWorkers.FillChunk, items, progress);
+                    }
+                    catch (AggregateException e)
+                    {
+                        // A worker died (the OOM killer, kill -9) or threw: say which, in one line.
+                        throw new CliException($"{e.InnerExceptions.Count} of {items.Length} chunks failed: {e.InnerExceptions[0].Message}");
+                    }
                 });
 
                 // While every worker still has the array mapped: who holds how much of it.

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using static SharedArrays.Workers.WorkerProtocol;
 
@@ -33,16 +34,40 @@ public static class WorkerHost
         string socketPath = Environment.GetEnvironmentVariable(SocketVariable)
             ?? throw new InvalidOperationException($"This process was not started by a WorkerPool ({SocketVariable} is not set).");
         string token = Environment.GetEnvironmentVariable(TokenVariable) ?? "";
+        string nonce = Environment.GetEnvironmentVariable(NonceVariable) ?? "";
+        _ = int.TryParse(Environment.GetEnvironmentVariable(ParentVariable), out int parent);
         // Workers of this pool would otherwise start pools of their own if the program checked too late.
-        Environment.SetEnvironmentVariable(SocketVariable, null);
-        Environment.SetEnvironmentVariable(TokenVariable, null);
+        foreach (string variable in (ReadOnlySpan<string>)[SocketVariable, TokenVariable, NonceVariable, ParentVariable])
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+
+        // Ctrl+C in a terminal signals the whole foreground process group. The pool's process decides:
+        // if it ends, our socket closes and we follow; if it handles Ctrl+C, its workers must live on.
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, static context => context.Cancel = true);
+        using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, static context => context.Cancel = true);
 
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        socket.Connect(WorkerProtocol.EndPoint(socketPath));
+        try
+        {
+            socket.Connect(WorkerProtocol.EndPoint(socketPath));
+        }
+        catch (SocketException e)
+        {
+            Console.Error.WriteLine($"sharr worker {Environment.ProcessId}: the pool that started this worker is gone ({e.SocketErrorCode}); exiting.");
+            return 3;
+        }
+        // The address is only a name: make sure the process listening on it is the one that started us.
+        if (PeerCredentials(socket) is var (pid, uid) && (pid != parent || uid != Interop.Libc.GetEUid()))
+        {
+            Console.Error.WriteLine($"sharr worker {Environment.ProcessId}: the pool socket belongs to process {pid}, not to {parent}; exiting.");
+            return 3;
+        }
         var session = new Session(socket, functions);
         session.Send(Message.Hello, w =>
         {
             w.Write(token);
+            w.Write(nonce);
             w.Write(Environment.ProcessId);
         });
         return session.Serve();
@@ -53,8 +78,12 @@ public static class WorkerHost
         private readonly Lock _sendLock = new();
         private readonly MemoryStream _sendBuffer = new();
         private readonly BlockingCollection<Work> _work = new();
-        private long _currentItem = long.MinValue;
-        private CancellationTokenSource? _currentCancellation;
+
+        /// <summary>
+        /// A token per item, made when its Run arrives or when a Cancel does (which can overtake it):
+        /// a cancel is never lost, whether the item is queued, running, or not here yet.
+        /// </summary>
+        private readonly ConcurrentDictionary<long, CancellationTokenSource> _cancellations = new();
 
         private readonly record struct Work(long Id, string Name, byte[] Argument, bool IsInitializer);
 
@@ -71,6 +100,9 @@ public static class WorkerHost
                 WriteFrame(socket, _sendBuffer);
             }
         }
+
+        private CancellationTokenSource CancellationFor(long id) =>
+            _cancellations.GetOrAdd(id, static _ => new CancellationTokenSource());
 
         /// <summary>The socket reader runs on this thread and never blocks on work, so it sees the pool go at once.</summary>
         internal int Serve()
@@ -93,24 +125,24 @@ public static class WorkerHost
                         break;
                     case Message.Run:
                         long id = reader.ReadInt64();
+                        CancellationFor(id);
                         _work.Add(new Work(id, reader.ReadString(), ReadRest(reader), IsInitializer: false));
                         break;
                     case Message.Cancel:
-                        long cancel = reader.ReadInt64();
-                        if (Interlocked.Read(ref _currentItem) == cancel)
+                        try
                         {
-                            try
-                            {
-                                Volatile.Read(ref _currentCancellation)?.Cancel();
-                            }
-                            catch (ObjectDisposedException)
-                            {
-                                // The item finished meanwhile.
-                            }
+                            CancellationFor(reader.ReadInt64()).Cancel();
+                        }
+                        catch (ObjectDisposedException)
+                        {
+                            // The item finished in the meantime.
                         }
                         break;
                     case Message.Shutdown:
                         _work.CompleteAdding();
+                        // Finish the current item, but keep listening: if the pool's process dies meanwhile, go at once.
+                        var watcher = new Thread(WatchForEnd) { Name = "sharr worker watch", IsBackground = true };
+                        watcher.Start();
                         executor.Join();
                         return 0;
                     default:
@@ -119,17 +151,50 @@ public static class WorkerHost
             }
         }
 
+        private void WatchForEnd()
+        {
+            byte[] buffer = new byte[256];
+            try
+            {
+                while (TryReadFrame(socket, ref buffer, out _))
+                {
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidDataException)
+            {
+            }
+            Environment.Exit(3);
+        }
+
         private static byte[] ReadRest(BinaryReader reader) =>
             reader.ReadBytes((int)(reader.BaseStream.Length - reader.BaseStream.Position));
 
         private void Execute()
         {
+            try
+            {
+                ExecuteAll();
+            }
+            catch (SocketException)
+            {
+                Environment.Exit(3); // the pool's process is gone: nobody wants our results
+            }
+        }
+
+        private void ExecuteAll()
+        {
             var result = new MemoryStream();
             foreach (Work work in _work.GetConsumingEnumerable())
             {
-                using var cancellation = new CancellationTokenSource();
-                Volatile.Write(ref _currentCancellation, cancellation);
-                Interlocked.Exchange(ref _currentItem, work.Id);
+                CancellationTokenSource cancellation = work.IsInitializer ? new CancellationTokenSource() : CancellationFor(work.Id);
+                // Ids reach a worker in increasing order: cancels for items before this one can no longer matter.
+                foreach (long stale in _cancellations.Keys)
+                {
+                    if (stale < work.Id && _cancellations.TryRemove(stale, out var old))
+                    {
+                        old.Dispose();
+                    }
+                }
                 try
                 {
                     result.SetLength(0);
@@ -138,6 +203,12 @@ public static class WorkerHost
                     using (var writer = new BinaryWriter(result, Encoding.UTF8, leaveOpen: true))
                     {
                         entry.Invoke(argument, writer, cancellation.Token);
+                    }
+                    if (result.Length + 64 > MaxFrameBytes)
+                    {
+                        throw new InvalidOperationException(
+                            $"'{work.Name}' returned {result.Length:N0} bytes, more than a worker message holds ({MaxFrameBytes:N0}): " +
+                            "write large results into a SharedArray and return its Handle.");
                     }
                     if (work.IsInitializer)
                     {
@@ -152,7 +223,7 @@ public static class WorkerHost
                         });
                     }
                 }
-                catch (Exception e)
+                catch (Exception e) when (e is not SocketException)
                 {
                     Send(Message.Error, w =>
                     {
@@ -164,8 +235,14 @@ public static class WorkerHost
                 }
                 finally
                 {
-                    Interlocked.Exchange(ref _currentItem, long.MinValue);
-                    Volatile.Write(ref _currentCancellation, null);
+                    if (_cancellations.TryRemove(work.Id, out var done))
+                    {
+                        done.Dispose();
+                    }
+                    if (work.IsInitializer)
+                    {
+                        cancellation.Dispose();
+                    }
                 }
             }
         }

@@ -32,12 +32,15 @@ public sealed class WorkerPool : IDisposable
     private readonly string _token;
     private readonly Socket _listener;
     private readonly Thread _acceptor;
-    private readonly ConcurrentDictionary<int, TaskCompletionSource<Socket>> _arrivals = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<Socket>> _arrivals = new(StringComparer.Ordinal);
     private readonly BlockingCollection<PendingItem> _queue = new();
     private readonly Slot[] _slots;
     private readonly Thread[] _threads;
     private long _nextItemId;
     private long _replacements;
+    private int _liveSlots;
+    private Exception? _fault;
+    private int _disposeState;
     private volatile bool _disposed;
 
     private WorkerPool(WorkerPoolOptions options)
@@ -84,6 +87,7 @@ public sealed class WorkerPool : IDisposable
                 // Workers fail to start for one reason (a bad initializer, a wrong executable): say it once.
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
             }
+            pool._liveSlots = pool._slots.Length;
             for (int i = 0; i < pool._slots.Length; i++)
             {
                 Slot slot = pool._slots[i];
@@ -175,6 +179,13 @@ public sealed class WorkerPool : IDisposable
             }
             encoded = stream.ToArray();
         }
+        if (encoded.Length + function.Length * 3 + 64 > MaxFrameBytes)
+        {
+            throw new ArgumentException(
+                $"The argument takes {encoded.Length:N0} bytes, more than a worker message holds ({MaxFrameBytes:N0}): put the data in a SharedArray and pass its Handle.",
+                nameof(argument));
+        }
+        ThrowIfFaulted();
         var item = new PendingItem<TResult>(Interlocked.Increment(ref _nextItemId), index, function, encoded, onDone);
         item.RegisterCancellation(cancellationToken);
         try
@@ -185,7 +196,49 @@ public sealed class WorkerPool : IDisposable
         {
             throw new ObjectDisposedException(nameof(WorkerPool));
         }
+        if (Volatile.Read(ref _fault) is { } fault)
+        {
+            // The last worker was lost while we queued: nobody will take the item.
+            item.Fail(Unavailable(fault));
+        }
         return item;
+    }
+
+    private void Requeue(PendingItem item)
+    {
+        try
+        {
+            _queue.Add(item);
+        }
+        catch (InvalidOperationException)
+        {
+            item.Fail(new ObjectDisposedException(nameof(WorkerPool), "The pool was disposed before this item started."));
+        }
+    }
+
+    private void ThrowIfFaulted()
+    {
+        if (Volatile.Read(ref _fault) is { } fault)
+        {
+            throw Unavailable(fault);
+        }
+    }
+
+    private static InvalidOperationException Unavailable(Exception cause) =>
+        new("No worker of the pool can run: every worker died and could not be replaced. " + cause.Message, cause);
+
+    /// <summary>A slot gave up; the last one to go fails everything queued and everything submitted later.</summary>
+    private void SlotLost(Exception cause)
+    {
+        if (Interlocked.Decrement(ref _liveSlots) > 0)
+        {
+            return;
+        }
+        Interlocked.CompareExchange(ref _fault, cause, null);
+        while (_queue.TryTake(out PendingItem? item))
+        {
+            item.Fail(Unavailable(cause));
+        }
     }
 
     /// <summary>
@@ -195,7 +248,7 @@ public sealed class WorkerPool : IDisposable
     /// </summary>
     public void Dispose()
     {
-        if (_disposed)
+        if (Interlocked.Exchange(ref _disposeState, 1) != 0)
         {
             return;
         }
@@ -216,7 +269,10 @@ public sealed class WorkerPool : IDisposable
         }
         foreach (Thread thread in _threads)
         {
-            thread?.Join();
+            if (thread is not null && thread != Thread.CurrentThread) // Dispose from a progress callback runs on a slot thread
+            {
+                thread.Join();
+            }
         }
         foreach (Slot slot in _slots)
         {
@@ -224,11 +280,22 @@ public sealed class WorkerPool : IDisposable
         }
         _listener.Dispose();
         _acceptor.Join();
-        _queue.Dispose();
+        foreach (string nonce in _arrivals.Keys)
+        {
+            if (_arrivals.TryRemove(nonce, out var arrival) && !arrival.TrySetCanceled() && arrival.Task.IsCompletedSuccessfully)
+            {
+                arrival.Task.Result.Dispose();
+            }
+        }
     }
 
+    /// <summary>
+    /// Accepts connections and hands each to the hello check on the thread pool, so that a slow or
+    /// hostile peer never holds up the workers. Only processes of this user get as far as the hello.
+    /// </summary>
     private void Accept()
     {
+        uint uid = Interop.Libc.GetEUid();
         while (true)
         {
             Socket connection;
@@ -240,32 +307,45 @@ public sealed class WorkerPool : IDisposable
             {
                 return; // disposed
             }
-            try
+            if (PeerCredentials(connection).Uid != uid)
             {
-                connection.ReceiveTimeout = 10_000;
-                byte[] buffer = new byte[256];
-                if (!TryReadFrame(connection, ref buffer, out int length))
-                {
-                    connection.Dispose();
-                    continue;
-                }
-                using var reader = new BinaryReader(new MemoryStream(buffer, 0, length), Encoding.UTF8);
-                if ((Message)reader.ReadByte() != Message.Hello || reader.ReadString() != _token)
-                {
-                    connection.Dispose(); // not one of ours
-                    continue;
-                }
-                int pid = reader.ReadInt32();
-                connection.ReceiveTimeout = 0;
-                if (!_arrivals.GetOrAdd(pid, static _ => new TaskCompletionSource<Socket>(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(connection))
-                {
-                    connection.Dispose();
-                }
+                connection.Dispose(); // the abstract socket is reachable by every user of the host
+                continue;
             }
-            catch (Exception e) when (e is SocketException or IOException or InvalidDataException)
+            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Pool.Greet(state.Connection), (Pool: this, Connection: connection), preferLocal: false);
+        }
+    }
+
+    /// <summary>Reads a hello within 10 s and gives the connection to the start that expects its nonce; anything else is dropped.</summary>
+    private void Greet(Socket connection)
+    {
+        try
+        {
+            connection.ReceiveTimeout = 10_000;
+            byte[] buffer = new byte[MaxHelloBytes];
+            if (!TryReadFrame(connection, ref buffer, out int length, MaxHelloBytes))
             {
                 connection.Dispose();
+                return;
             }
+            using var reader = new BinaryReader(new MemoryStream(buffer, 0, length), Encoding.UTF8);
+            if ((Message)reader.ReadByte() != Message.Hello ||
+                !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(reader.ReadString()), Encoding.UTF8.GetBytes(_token)))
+            {
+                connection.Dispose();
+                return;
+            }
+            string nonce = reader.ReadString();
+            connection.ReceiveTimeout = 0;
+            if (!_arrivals.TryGetValue(nonce, out var arrival) || !arrival.TrySetResult(connection))
+            {
+                connection.Dispose(); // a start that gave up on this worker, or not one we started
+            }
+        }
+        catch (Exception)
+        {
+            // Whatever a peer sends, it must not take the pool's process down.
+            connection.Dispose();
         }
     }
 
@@ -314,42 +394,77 @@ public sealed class WorkerPool : IDisposable
             {
                 info.Environment[key] = value;
             }
+            // The worker names itself by a nonce of this start, not by PID: a wrapper that forks has another PID.
+            string nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
             info.Environment[SocketVariable] = pool._address;
             info.Environment[TokenVariable] = pool._token;
+            info.Environment[NonceVariable] = nonce;
             info.Environment[ParentVariable] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
 
-            Process process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start worker {file}.");
-            _process = process;
-            Pid = process.Id;
-            TaskCompletionSource<Socket> arrival = pool._arrivals.GetOrAdd(process.Id,
-                static _ => new TaskCompletionSource<Socket>(TaskCreationOptions.RunContinuationsAsynchronously));
-            long deadline = Environment.TickCount64 + (long)pool._options.StartTimeout.TotalMilliseconds;
-            while (!arrival.Task.Wait(50))
+            var arrival = new TaskCompletionSource<Socket>(TaskCreationOptions.RunContinuationsAsynchronously);
+            pool._arrivals[nonce] = arrival;
+            Process? process = null;
+            try
             {
-                if (process.HasExited)
+                process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start worker {file}.");
+                _process = process;
+                Pid = process.Id;
+                long deadline = Environment.TickCount64 + (long)pool._options.StartTimeout.TotalMilliseconds;
+                while (!arrival.Task.Wait(50))
                 {
-                    throw new WorkerCrashedException(
-                        $"Worker process {process.Id} ({file}) exited with code {process.ExitCode} before connecting to the pool. " +
-                        "Its Main must call WorkerHost.Run(functions) when WorkerHost.IsWorkerProcess is true, before anything else.",
-                        process.Id, "(start)", -1, process.ExitCode, null);
+                    if (process.HasExited)
+                    {
+                        throw new WorkerCrashedException(
+                            $"Worker process {process.Id} ({file}) exited with code {process.ExitCode} before connecting to the pool. " +
+                            "Its Main must call WorkerHost.Run(functions) when WorkerHost.IsWorkerProcess is true, before anything else.",
+                            process.Id, "(start)", -1, process.ExitCode, null);
+                    }
+                    if (Environment.TickCount64 > deadline || pool._disposed)
+                    {
+                        throw new TimeoutException($"Worker process {process.Id} ({file}) did not connect within {pool._options.StartTimeout.TotalSeconds:0} s.");
+                    }
                 }
-                if (Environment.TickCount64 > deadline || pool._disposed)
+                _socket = arrival.Task.Result;
+                if (pool._options.Initializer is { } initializer)
                 {
-                    process.Kill();
-                    throw new TimeoutException($"Worker process {process.Id} ({file}) did not connect within {pool._options.StartTimeout.TotalSeconds:0} s.");
+                    Initialize(initializer, deadline);
                 }
             }
-            pool._arrivals.TryRemove(process.Id, out _);
-            _socket = arrival.Task.Result;
-
-            if (pool._options.Initializer is { } initializer)
+            catch
             {
-                Send(Message.Initialize, w =>
+                Retire(process);
+                throw;
+            }
+            finally
+            {
+                if (pool._arrivals.TryRemove(nonce, out _) && !arrival.TrySetCanceled() && _socket is null && arrival.Task.IsCompletedSuccessfully)
                 {
-                    w.Write(initializer.Name);
-                    w.Write(initializer.Argument);
-                });
-                using BinaryReader? reply = Receive();
+                    arrival.Task.Result.Dispose(); // arrived after we gave up
+                }
+            }
+        }
+
+        private void Initialize(WorkerInitializer initializer, long deadline)
+        {
+            Send(Message.Initialize, w =>
+            {
+                w.Write(initializer.Name);
+                w.Write(initializer.Argument);
+            });
+            // The initializer is part of starting: it gets what is left of the start timeout.
+            _socket!.ReceiveTimeout = (int)Math.Clamp(deadline - Environment.TickCount64, 1, int.MaxValue);
+            BinaryReader? reply;
+            try
+            {
+                reply = Receive();
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+            {
+                throw new TimeoutException($"The initializer '{initializer.Name}' did not finish in worker {Pid} within the start timeout of {pool._options.StartTimeout.TotalSeconds:0} s.");
+            }
+            using (reply)
+            {
+                _socket.ReceiveTimeout = 0;
                 if (reply is null)
                 {
                     throw Crashed(initializer.Name, -1, "while it ran the initializer");
@@ -358,11 +473,32 @@ public sealed class WorkerPool : IDisposable
                 {
                     reply.ReadInt64();
                     string type = reply.ReadString(), message = reply.ReadString(), stack = reply.ReadString();
-                    process.Kill();
                     throw new WorkerException($"The initializer '{initializer.Name}' failed in worker {Pid}: {type}: {message}",
                         type, message, stack, Pid, initializer.Name, -1);
                 }
             }
+        }
+
+        /// <summary>Forgets the worker: closes the connection and kills the process (and anything it started).</summary>
+        private void Retire(Process? process)
+        {
+            _socket?.Dispose();
+            _socket = null;
+            process ??= _process;
+            try
+            {
+                if (process is { HasExited: false })
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Gone already, or never started.
+            }
+            process?.Dispose();
+            _process = null;
+            Pid = 0;
         }
 
         /// <summary>The slot's thread: takes the next item, runs it on the worker, replaces a dead worker.</summary>
@@ -381,13 +517,16 @@ public sealed class WorkerPool : IDisposable
                         StartWorker();
                         Interlocked.Increment(ref pool._replacements);
                     }
-                    catch (Exception e) when (e is WorkerException or TimeoutException or InvalidOperationException or System.ComponentModel.Win32Exception)
+                    catch (Exception e)
                     {
-                        // A replacement cannot start: this slot stops; its queued items go to the others.
-                        if (pool._slots.All(s => s._socket is null))
-                        {
-                            FailAll(e);
-                        }
+                        // A replacement cannot start: this slot stops; its queued items go to the others,
+                        // and if it was the last, they fail.
+                        pool.SlotLost(e);
+                        return;
+                    }
+                    if (pool._disposed)
+                    {
+                        RequestShutdown(); // started while the pool was being disposed: Dispose may have missed it
                         return;
                     }
                 }
@@ -400,11 +539,25 @@ public sealed class WorkerPool : IDisposable
                 {
                     return; // disposed
                 }
+                if (pool._disposed)
+                {
+                    item.Fail(new ObjectDisposedException(nameof(WorkerPool), "The pool was disposed before this item started."));
+                    continue;
+                }
                 if (!item.TryStart(this))
                 {
                     continue; // cancelled while queued
                 }
-                RunOne(item);
+                try
+                {
+                    RunOne(item);
+                }
+                catch (Exception e)
+                {
+                    // A broken reply or connection: the item fails, the worker is replaced, the pool goes on.
+                    item.Fail(new InvalidOperationException($"The connection to worker {Pid} broke while it ran item {item.Index} of '{item.Function}': {e.Message}", e));
+                    Retire(null);
+                }
             }
         }
 
@@ -421,7 +574,13 @@ public sealed class WorkerPool : IDisposable
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
-                // The worker is already gone; the receive below sees it too.
+                // The worker died while idle: the item never reached it, so it goes back for another worker.
+                Retire(null);
+                if (item.TryRequeue())
+                {
+                    pool.Requeue(item);
+                }
+                return;
             }
             using BinaryReader? reply = Receive();
             if (reply is null)
@@ -442,8 +601,7 @@ public sealed class WorkerPool : IDisposable
                         type, message, stack, Pid, item.Function, item.Index));
                     break;
                 default:
-                    item.Fail(new InvalidDataException("Broken worker protocol: unexpected reply."));
-                    break;
+                    throw new InvalidDataException("Broken worker protocol: unexpected reply.");
             }
         }
 
@@ -458,20 +616,12 @@ public sealed class WorkerPool : IDisposable
                 exitCode = process.ExitCode;
                 if (exitCode is > 128 and < 128 + 65)
                 {
-                    signal = exitCode - 128; // how .NET reports a process that a signal ended
+                    signal = exitCode - 128; // how .NET reports a process that a signal ended (an exit(129..192) looks the same)
                 }
             }
-            else
-            {
-                process?.Kill();
-            }
-            _socket?.Dispose();
-            _socket = null;
-            process?.Dispose();
-            _process = null;
-            Pid = 0;
+            Retire(process);
             string how = signal is { } s ? $"was killed by signal {s} ({SignalName(s)})" : exitCode is { } c ? $"exited with code {c}" : "stopped answering";
-            return new WorkerCrashedException($"Worker process {pid} {how} {when}." + (pool._disposed ? "" : " It has been replaced."),
+            return new WorkerCrashedException($"Worker process {pid} {how} {when}." + (pool._disposed ? "" : " It will be replaced."),
                 pid, function, itemIndex, exitCode, signal);
         }
 
@@ -481,14 +631,6 @@ public sealed class WorkerPool : IDisposable
             9 => "SIGKILL", 11 => "SIGSEGV", 13 => "SIGPIPE", 15 => "SIGTERM",
             _ => "signal " + signal.ToString(CultureInfo.InvariantCulture),
         };
-
-        private void FailAll(Exception cause)
-        {
-            while (pool._queue.TryTake(out PendingItem? item))
-            {
-                item.Fail(new InvalidOperationException("No worker of the pool can run: " + cause.Message, cause));
-            }
-        }
 
         internal void SendCancel(long itemId)
         {
@@ -526,7 +668,7 @@ public sealed class WorkerPool : IDisposable
                 int wait = (int)Math.Max(0, deadline - Environment.TickCount64);
                 if (!process.WaitForExit(wait))
                 {
-                    process.Kill();
+                    process.Kill(entireProcessTree: true);
                     process.WaitForExit();
                 }
             }
@@ -537,13 +679,7 @@ public sealed class WorkerPool : IDisposable
         }
 
         /// <summary>Closes the connection and the process handle, once the slot's thread has stopped.</summary>
-        internal void Release()
-        {
-            _socket?.Dispose();
-            _socket = null;
-            _process?.Dispose();
-            _process = null;
-        }
+        internal void Release() => Retire(null);
 
         private void Send(Message type, Action<BinaryWriter> body)
         {
@@ -605,6 +741,9 @@ public sealed class WorkerPool : IDisposable
             return Interlocked.CompareExchange(ref _state, Running, Queued) == Queued;
         }
 
+        /// <summary>Returns a claimed item to the queue (its worker died before it got it); false if it was cancelled meanwhile.</summary>
+        internal bool TryRequeue() => Interlocked.CompareExchange(ref _state, Queued, Running) == Running;
+
         private void Cancel(CancellationToken token)
         {
             int previous = Interlocked.Exchange(ref _state, Done);
@@ -641,7 +780,14 @@ public sealed class WorkerPool : IDisposable
         private void Finish()
         {
             _cancellation.Dispose();
-            onDone?.Invoke(this);
+            try
+            {
+                onDone?.Invoke(this);
+            }
+            catch (Exception)
+            {
+                // A throwing IProgress must not take a slot thread (and the process) down; progress is advisory.
+            }
         }
 
         protected abstract void SetResult(BinaryReader result);
@@ -664,7 +810,7 @@ public sealed class WorkerPool : IDisposable
             {
                 _completion.SetResult(WorkerCodec<TResult>.Read(result));
             }
-            catch (Exception e) when (e is EndOfStreamException or InvalidCastException or FormatException)
+            catch (Exception e)
             {
                 _completion.SetException(new InvalidOperationException(
                     $"The worker's result for '{Function}' is not a {typeof(TResult)}: the function registered in the worker returns another type.", e));

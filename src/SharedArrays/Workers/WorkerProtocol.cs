@@ -12,6 +12,10 @@ internal static class WorkerProtocol
     internal const string SocketVariable = "SHARR_WORKER_SOCKET";
     internal const string TokenVariable = "SHARR_WORKER_TOKEN";
     internal const string ParentVariable = "SHARR_WORKER_PARENT";
+    internal const string NonceVariable = "SHARR_WORKER_NONCE";
+
+    /// <summary>A hello is a token, a nonce and a PID: anything longer is not one of ours.</summary>
+    internal const int MaxHelloBytes = 1024;
 
     /// <summary>A frame never needs more; a bigger length means a broken peer, not a big argument.</summary>
     internal const int MaxFrameBytes = 256 << 20;
@@ -53,8 +57,21 @@ internal static class WorkerProtocol
         }
     }
 
+    /// <summary>
+    /// The process at the other end of a Unix socket, from the kernel (<c>SO_PEERCRED</c>): it cannot be
+    /// forged, unlike anything the peer says.
+    /// </summary>
+    internal static (int Pid, uint Uid) PeerCredentials(Socket socket)
+    {
+        const int SOL_SOCKET = 1, SO_PEERCRED = 17; // <asm-generic/socket.h>; struct ucred { pid_t pid; uid_t uid; gid_t gid; }
+        Span<byte> ucred = stackalloc byte[12];
+        return socket.GetRawSocketOption(SOL_SOCKET, SO_PEERCRED, ucred) >= 8
+            ? (System.Runtime.InteropServices.MemoryMarshal.Read<int>(ucred), System.Runtime.InteropServices.MemoryMarshal.Read<uint>(ucred[4..]))
+            : (0, uint.MaxValue);
+    }
+
     /// <summary>Reads one frame into <paramref name="buffer"/>; false at end of stream (the peer is gone).</summary>
-    internal static bool TryReadFrame(Socket socket, ref byte[] buffer, out int length)
+    internal static bool TryReadFrame(Socket socket, ref byte[] buffer, out int length, int maxBytes = MaxFrameBytes)
     {
         Span<byte> prefix = stackalloc byte[4];
         length = 0;
@@ -63,7 +80,7 @@ internal static class WorkerProtocol
             return false;
         }
         length = BinaryPrimitives.ReadInt32LittleEndian(prefix);
-        if (length is < 1 or > MaxFrameBytes)
+        if (length < 1 || length > maxBytes)
         {
             throw new InvalidDataException($"Broken worker protocol: a frame of {length} bytes.");
         }

@@ -218,6 +218,92 @@ public class WorkerPoolTests
         WaitUntilGone(workers, TimeSpan.FromSeconds(10));
     }
 
+    [Fact]
+    public async Task Garbage_and_strangers_on_the_pool_socket_do_not_disturb_the_pool()
+    {
+        using WorkerPool pool = WorkerPool.Start(Options(2));
+        // The pool's abstract socket is listed, as every abstract socket is, in /proc/net/unix.
+        string prefix = $"@sharr-pool-{Environment.ProcessId}-";
+        string[] addresses = File.ReadLines("/proc/net/unix").Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "")
+            .Where(a => a.StartsWith(prefix, StringComparison.Ordinal)).Distinct().ToArray();
+        Assert.NotEmpty(addresses);
+        foreach (string address in addresses)
+        {
+            foreach (byte[] junk in new[]
+            {
+                new byte[] { 6, 0, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF }, // a hello whose string length is garbage
+                new byte[] { 0, 0, 0, 0x10 },                                // a frame of 256 MB
+                new byte[] { 3, 0, 0, 0, 1, 0, 0 },                          // a hello with an empty token
+            })
+            {
+                using var stranger = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+                stranger.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint("\0" + address[1..]));
+                stranger.Send(junk);
+            }
+        }
+        Assert.Equal(new long[] { 1, 4, 9 }, await pool.MapAsync<long, long>("square", [1, 2, 3], cancellationToken: Ct));
+        Assert.Equal(0, pool.Replacements);
+    }
+
+    [Fact]
+    public async Task When_no_replacement_can_start_items_fail_at_once_instead_of_waiting_forever()
+    {
+        string marker = Path.Combine(Path.GetTempPath(), Names.Unique("poolmarker"));
+        using WorkerPool pool = WorkerPool.Start(Options(1, WorkerInitializer.Create("init-unless", marker)));
+        File.WriteAllText(marker, "");
+        try
+        {
+            int victim = pool.WorkerPids[0];
+            using (Process process = Process.GetProcessById(victim))
+            {
+                process.Kill();
+                process.WaitForExit();
+            }
+            // The dead worker's replacement refuses to initialise: the pool has nobody left.
+            var clock = Stopwatch.StartNew();
+            Exception e = await Assert.ThrowsAnyAsync<Exception>(() => pool.RunAsync<long, long>("square", 3, Ct));
+            Assert.True(e is InvalidOperationException or WorkerCrashedException, e.ToString());
+            var later = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+            {
+                while (true)
+                {
+                    await pool.RunAsync<long, long>("square", 3, Ct);
+                }
+            });
+            Assert.Contains("No worker of the pool can run", later.Message, StringComparison.Ordinal);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            File.Delete(marker);
+        }
+    }
+
+    [Fact]
+    public void An_initializer_that_never_returns_fails_start_within_the_start_timeout()
+    {
+        var clock = Stopwatch.StartNew();
+        var options = Options(2, WorkerInitializer.Create("init-hang", 0)) with { StartTimeout = TimeSpan.FromSeconds(3) };
+        var e = Assert.Throws<TimeoutException>(() => WorkerPool.Start(options));
+        Assert.Contains("init-hang", e.Message, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Ctrl_C_reaching_the_workers_does_not_kill_them_and_a_throwing_progress_does_not_break_the_pool()
+    {
+        using WorkerPool pool = WorkerPool.Start(Options(2));
+        foreach (int pid in pool.WorkerPids)
+        {
+            using Process kill = Process.Start("kill", ["-INT", pid.ToString(CultureInfo.InvariantCulture)])!;
+            await kill.WaitForExitAsync(Ct);
+        }
+        Thread.Sleep(200);
+        var throwing = new SynchronousProgress<WorkerProgress>(_ => throw new InvalidOperationException("a broken progress bar"));
+        Assert.Equal(new long[] { 1, 4, 9, 16 }, await pool.MapAsync<long, long>("square", [1, 2, 3, 4], throwing, Ct));
+        Assert.Equal(0, pool.Replacements);
+    }
+
     /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {
