@@ -12,8 +12,8 @@ namespace SharedArrays.Lifecycle;
 /// <item>The exclusive <c>flock</c> must be free: every mapper, creator and opener holds the shared one,
 ///   and the kernel releases it when a process dies, so a held lock means "in use" whatever else is true.</item>
 /// <item>The creator must be dead, judged by PID <em>and</em> start time (a reused PID is another process).</item>
-/// <item>A temporary name without a readable control block is judged by age: its creator takes the shared
-///   lock within microseconds of creating it, so an unlocked one older than the grace period was abandoned.</item>
+/// <item>A temporary name without a readable control block is judged by the creator its name records
+///   (PID and start time); one of another form by age: an unlocked one older than the grace period was abandoned.</item>
 /// </list>
 /// The name is removed while the exclusive lock is held and only if it still refers to the locked object;
 /// an opener that raced us re-checks the name after taking its shared lock and sees "not found".
@@ -88,16 +88,25 @@ internal static class OrphanCollector
         {
             return null; // a plain .npy, or a file that is not ours: never collected
         }
-        if (DateTimeOffset.UtcNow - locked.ChangedAt < gracePeriod)
+        int? creator = null;
+        if (SegmentDirectory.TryParseTemporaryCreator(locked.Name, out int pid, out ulong startTime))
         {
-            return null; // possibly a creator between creating the name and taking its lock
+            if (ProcessInfo.IsAlive(pid, startTime))
+            {
+                return null; // a live creator between creating the name and taking its lock, however slow
+            }
+            creator = pid;
+        }
+        else if (DateTimeOffset.UtcNow - locked.ChangedAt < gracePeriod)
+        {
+            return null; // a name of another form: judged by age
         }
         return new OrphanSegment
         {
             Name = locked.Name,
             Path = directory.PathOf(locked.Name),
             Reason = OrphanReason.AbandonedCreation,
-            CreatorPid = null,
+            CreatorPid = creator,
             Bytes = locked.FileLength,
         };
     }

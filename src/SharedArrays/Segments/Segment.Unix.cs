@@ -26,7 +26,7 @@ internal sealed unsafe partial class Segment
         long dataBytes = checked(SegmentLayout.ElementCount(shape) * dtype.ItemSize());
         long fileLength = SegmentLayout.FileLengthFor(dataBytes);
         string path = directory.PathOf(name);
-        string tempName = SegmentDirectory.TemporaryPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        string tempName = SegmentDirectory.TemporaryName();
         string tempPath = directory.PathOf(tempName);
 
         // From before the temporary name exists until the segment is registered as owned, an exit
@@ -70,9 +70,14 @@ internal sealed unsafe partial class Segment
             if (Link(tempPath, path) != 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
-                throw errno == Interop.Errno.EEXIST
-                    ? new SegmentExistsException($"A segment named '{name}' already exists in {directory.Path}.", name)
-                    : Errors.ForCreate(errno, name, directory.Path);
+                throw errno switch
+                {
+                    Interop.Errno.EEXIST => new SegmentExistsException($"A segment named '{name}' already exists in {directory.Path}.", name),
+                    Interop.Errno.ENOENT => new SharedArrayException(
+                        $"Segment '{name}' could not be published: its temporary name {tempName} was removed by another process while it was being built " +
+                        $"(a collector that took this process for dead?).", name),
+                    _ => Errors.ForCreate(errno, name, directory.Path),
+                };
             }
             if (segment.OwnsName)
             {

@@ -16,6 +16,30 @@ internal sealed class SegmentDirectory
     /// <summary>Names of segments being initialised start with this and are never opened by name.</summary>
     internal const string TemporaryPrefix = ".sharr-tmp-";
 
+    /// <summary>
+    /// A name to build a segment under: <c>.sharr-tmp-PID-STARTTIME-RANDOM</c>. The creator is in the name
+    /// from the first instant, so a collector can tell a live creator's name from an abandoned one before
+    /// any control block exists, however long the creator is descheduled.
+    /// </summary>
+    internal static string TemporaryName() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{TemporaryPrefix}{Environment.ProcessId}-{Lifecycle.ProcessInfo.CurrentStartTime}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12))}");
+
+    /// <summary>The creator a temporary name records; false for a name of another form.</summary>
+    internal static bool TryParseTemporaryCreator(string name, out int pid, out ulong startTime)
+    {
+        pid = 0;
+        startTime = 0;
+        if (!name.StartsWith(TemporaryPrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        string[] parts = name[TemporaryPrefix.Length..].Split('-');
+        return parts.Length == 3 &&
+            int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out pid) &&
+            ulong.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out startTime);
+    }
+
     private SegmentDirectory(string path)
     {
         Path = path;

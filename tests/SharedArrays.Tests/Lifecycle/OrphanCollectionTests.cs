@@ -123,6 +123,25 @@ public class OrphanCollectionTests
     }
 
     [Fact]
+    public void A_temporary_name_is_judged_by_the_creator_it_records_not_by_age()
+    {
+        using var dir = new PrivateDirectory("gctmpname");
+        ulong myStart = ulong.Parse(File.ReadAllText("/proc/self/stat").Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[19], System.Globalization.CultureInfo.InvariantCulture);
+        string live = $".sharr-tmp-{Environment.ProcessId}-{myStart}-00112233445566778899aabb";
+        string dead = $".sharr-tmp-{Environment.ProcessId}-{myStart + 1}-00112233445566778899aabb"; // this PID, another start: an earlier process
+        foreach (string name in new[] { live, dead })
+        {
+            File.WriteAllBytes(dir.PathOf(name), []);
+            File.SetUnixFileMode(dir.PathOf(name), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        var options = new OrphanCollectionOptions { Directory = dir.Path, TemporaryGracePeriod = TimeSpan.Zero };
+        OrphanSegment orphan = Assert.Single(SharedArray.CollectOrphans(options));
+        Assert.Equal(dead, orphan.Name);
+        Assert.Equal(Environment.ProcessId, orphan.CreatorPid);
+        Assert.Equal([live], dir.Entries());
+    }
+
+    [Fact]
     public void Gc_never_touches_npy_files_persistent_segments_other_files_or_held_segments()
     {
         using var dir = new PrivateDirectory("gckeep");
