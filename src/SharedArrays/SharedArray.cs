@@ -443,8 +443,18 @@ public unsafe class SharedArray : IDisposable
             Persistent = layout.Persistent,
             CreatorPid = ours ? layout.CreatorPid : null,
             CreatorAlive = ours ? ProcessInfo.IsAlive(layout.CreatorPid, layout.CreatorStartTime) : null,
-            CreatedAt = ours ? DateTimeOffset.FromUnixTimeMilliseconds(layout.CreatedUnixMilliseconds) : null,
+            CreatedAt = ours ? CreatedAt(layout.CreatedUnixMilliseconds) : null,
         };
     }
+
+    /// <summary>
+    /// The creation time a control block records, or null if it is outside what a <see cref="DateTimeOffset"/>
+    /// can hold: the checksum does not stop a forger, and one hostile file must not make Inspect, List or
+    /// <c>sharr list</c> throw.
+    /// </summary>
+    private static DateTimeOffset? CreatedAt(long unixMilliseconds) =>
+        unixMilliseconds >= DateTimeOffset.MinValue.ToUnixTimeMilliseconds() && unixMilliseconds <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()
+            ? DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds)
+            : null;
 
 }
