@@ -157,9 +157,16 @@ public unsafe class SharedArray : IDisposable
     }
 
     /// <summary>Describes a segment or .npy file without keeping it open or checking its owner and mode.</summary>
+    /// <remarks>
+    /// Never waits: a segment whose control block says it is still initialising (under its public name
+    /// that only happens to a damaged or forged one) or that another process holds locked exclusively is
+    /// an error at once. Inspect reads files of every user, so one planted file must not cost every
+    /// <see cref="List"/> (and <c>sharr list</c>) the open timeout.
+    /// </remarks>
     public static SegmentInfo Inspect(string nameOrPath, string? directory = null)
     {
-        Segment segment = OpenSegment(nameOrPath, new SharedArrayOpenOptions { ReadOnly = true, Directory = directory, AllowGroupOrOtherAccess = true }, inspecting: true);
+        var options = new SharedArrayOpenOptions { ReadOnly = true, Directory = directory, AllowGroupOrOtherAccess = true, Timeout = TimeSpan.Zero };
+        Segment segment = OpenSegment(nameOrPath, options, inspecting: true);
         try
         {
             return Describe(segment);

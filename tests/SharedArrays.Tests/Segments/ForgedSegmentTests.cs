@@ -28,4 +28,32 @@ public class ForgedSegmentTests
         using var array = SharedArray<double>.Open("forged", new SharedArrayOpenOptions { Directory = dir.Path });
         Assert.Equal(4, array.Length);
     }
+
+    [Fact]
+    public void Inspect_and_List_do_not_wait_for_a_segment_forever_initialising_or_locked_by_someone_else()
+    {
+        using var dir = new PrivateDirectory("tstall");
+        for (int i = 0; i < 3; i++)
+        {
+            // State 0 sits outside the checksum; under a public name it can only be damage or forgery.
+            byte[] image = SegmentImages.Segment(DType.Int32, [10]);
+            image[SegmentImages.TrailerOf(image) + 384] = 0;
+            SegmentImages.WriteFile(dir.PathOf($"initialising{i}"), image);
+        }
+        SegmentImages.WriteFile(dir.PathOf("locked"), SegmentImages.Segment(DType.Int32, [10]));
+        SegmentImages.WriteFile(dir.PathOf("fine"), SegmentImages.Segment(DType.Int32, [10]));
+
+        // FileShare.None takes flock(LOCK_EX) on Unix, as a hostile process holding the lock would.
+        using var holder = new FileStream(dir.PathOf("locked"), FileMode.Open, FileAccess.Read, FileShare.None);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        IReadOnlyList<SegmentInfo> listed = SharedArray.List(dir.Path);
+        TimeSpan elapsed = clock.Elapsed;
+
+        Assert.Equal("fine", Assert.Single(listed).Name);
+        Assert.True(elapsed < TimeSpan.FromSeconds(1), $"List took {elapsed.TotalSeconds:0.0} s over four hostile files");
+        var initialising = Assert.Throws<InvalidSegmentException>(() => SharedArray.Inspect("initialising0", dir.Path));
+        Assert.Contains("still initialising", initialising.Message, StringComparison.Ordinal);
+        var locked = Assert.Throws<SharedArrayException>(() => SharedArray.Inspect("locked", dir.Path));
+        Assert.Contains("holds it exclusively", locked.Message, StringComparison.Ordinal);
+    }
 }
