@@ -56,4 +56,40 @@ public class ForgedSegmentTests
         var locked = Assert.Throws<SharedArrayException>(() => SharedArray.Inspect("locked", dir.Path));
         Assert.Contains("holds it exclusively", locked.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(1)]     // one byte of the magic left
+    [InlineData(8)]     // the magic, nothing else
+    [InlineData(352)]   // everything but the checksum
+    [InlineData(4095)]  // one byte short
+    [InlineData(4097)]  // one byte appended
+    [InlineData(8192)]  // a page appended
+    public void A_segment_cut_inside_its_control_block_or_extended_past_it_is_damaged_not_a_plain_npy(int bytesFromTrailer)
+    {
+        using var dir = new PrivateDirectory("tcut");
+        byte[] image = SegmentImages.Segment(DType.Float32, [3000]);
+        int trailer = SegmentImages.TrailerOf(image);
+        byte[] file = new byte[trailer + bytesFromTrailer];
+        image.AsSpan(0, Math.Min(image.Length, file.Length)).CopyTo(file);
+        SegmentImages.WriteFile(dir.PathOf("cut"), file);
+
+        // Read as a plain .npy it would open and silently lose its generation and creator.
+        var e = Assert.Throws<InvalidSegmentException>(() => SharedArray.Open(dir.PathOf("cut")));
+        Assert.Contains("damaged control block", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"needs a file of exactly {image.Length} bytes, but the file has {file.Length}", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_plain_npy_with_bytes_after_its_data_still_opens_as_a_plain_npy()
+    {
+        using var dir = new PrivateDirectory("tpad");
+        byte[] npy = SegmentImages.Npy(DType.Float64, [1000]);
+        byte[] padded = new byte[npy.Length + 10_000];
+        npy.CopyTo(padded, 0);
+        SegmentImages.WriteFile(dir.PathOf("padded.npy"), padded);
+
+        using SharedArray array = SharedArray.Open(dir.PathOf("padded.npy"));
+        Assert.Equal(SegmentFormat.Npy, array.Format);
+        Assert.Equal(1000, array.Length);
+    }
 }
