@@ -224,7 +224,7 @@ public unsafe class SharedArray : IDisposable
         Segment segment;
         try
         {
-            segment = Segment.OpenNamed(dir, name, new Segment.OpenRequest(ReadOnly: true, RequireOwnership: false, AllowGroupOrOtherAccess: true, TimeSpan.FromSeconds(5)));
+            segment = Segment.OpenNamed(dir, name, new Segment.OpenRequest(ReadOnly: true, RequireOwnership: false, AllowGroupOrOtherAccess: true, TimeSpan.FromSeconds(5), HeaderOnly: true));
         }
         catch (SegmentNotFoundException)
         {
@@ -328,7 +328,7 @@ public unsafe class SharedArray : IDisposable
         }
         ArgumentException.ThrowIfNullOrEmpty(nameOrPath);
         options ??= new SharedArrayOpenOptions();
-        var request = new Segment.OpenRequest(options.ReadOnly, RequireOwnership: !inspecting, options.AllowGroupOrOtherAccess, options.Timeout);
+        var request = new Segment.OpenRequest(options.ReadOnly, RequireOwnership: !inspecting, options.AllowGroupOrOtherAccess, options.Timeout, HeaderOnly: inspecting);
         if (nameOrPath.Contains('/', StringComparison.Ordinal))
         {
             return Segment.OpenPath(nameOrPath, request);
