@@ -32,7 +32,7 @@ internal static class Errors
     {
         string sizes = requested >= 0
             ? $"it needs {Bytes(requested)} ({requested:N0} bytes) and {directory} has {(available >= 0 ? $"{Bytes(available)} ({available:N0} bytes)" : "less")} free"
-            : $"{directory} is full";
+            : $"{directory} has no room for another file (no memory or no inodes left; nr_inodes= limits the inodes of a tmpfs)";
         return new InsufficientSharedMemoryException(
             $"Not enough shared memory for '{name}': {sizes}. Free space by removing segments (sharr list, sharr rm), " +
             $"give a container more (docker run --shm-size=...), enlarge the tmpfs (mount -o remount,size=... {directory}), " +

@@ -101,14 +101,10 @@ internal sealed unsafe partial class Segment
     /// </summary>
     private static void Reserve(SafeFdHandle fd, SegmentDirectory directory, string name, long fileLength)
     {
-        long available = -1;
-        if (FStatVfs(fd, out StatVfs vfs) == 0)
+        long available = AvailableBytes(fd);
+        if (available >= 0 && fileLength > available)
         {
-            available = (long)Math.Min(vfs.f_bavail * vfs.f_frsize, long.MaxValue);
-            if (fileLength > available)
-            {
-                throw Errors.InsufficientMemory(name, directory.Path, fileLength, available);
-            }
+            throw Errors.InsufficientMemory(name, directory.Path, fileLength, available);
         }
 
         Check(FTruncate(fd, fileLength), "ftruncate", name);

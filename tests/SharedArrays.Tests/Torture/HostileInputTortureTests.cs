@@ -90,6 +90,29 @@ public class HostileInputTortureTests
                        "a segment reserved earlier was filled while the tmpfs was full, and one of exactly the free size was created");
     }
 
+    [Fact]
+    public void A_tmpfs_out_of_inodes_refuses_create_with_a_typed_error_and_an_unlimited_one_accepts_it()
+    {
+        // nr_inodes=1: the root directory takes the only inode, so not even the temporary name can exist.
+        using (Tmpfs noInodes = MountOrSkip("size=1m,nr_inodes=1"))
+        {
+            var e = Assert.Throws<InsufficientSharedMemoryException>(() =>
+                SharedArray<byte>.Create("x", [10], new SharedArrayCreateOptions { Directory = noInodes.Path }));
+            Assert.Contains("no inodes", e.Message, StringComparison.Ordinal);
+            Assert.Empty(noInodes.Entries());
+        }
+
+        // size=0 is a tmpfs without a limit, whose statvfs reports 0 blocks of 0 free: that is "unknown",
+        // not "full" (it used to refuse every create there).
+        using Tmpfs unlimited = MountOrSkip("size=0");
+        Assert.Equal(0, unlimited.Available);
+        using (var array = SharedArray<double>.Full("x", [100_000], 4.0, new SharedArrayCreateOptions { Directory = unlimited.Path }))
+        {
+            Assert.Equal(400_000.0, ArrayStatistics.Compute(array).Sum);
+        }
+        Assert.Empty(unlimited.Entries());
+    }
+
     [Theory]
     [InlineData("segment")]
     [InlineData("npy")]
