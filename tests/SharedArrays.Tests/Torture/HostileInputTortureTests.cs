@@ -7,16 +7,195 @@ namespace SharedArrays.Tests.Torture;
 using Torture = SharedArrays.Tests.Infrastructure.Torture;
 
 /// <summary>
-/// Hostile input with real mounts, files and users: a tmpfs that is full when a segment is created or
-/// opened (torture 6). Each test prints what it did and saw.
+/// Hostile input with real mounts, files and users. Torture 5: whatever another user (uid 65534, for
+/// real, through setpriv) or a careless tool leaves under a name is refused with a typed error that names
+/// the problem, and that user can do nothing to our segments; headers and control blocks that lie are
+/// refused by name and by path; generated names cannot be guessed; everything we create is 0600.
+/// Torture 6: a tmpfs that is full when a segment is created or opened. Each test prints what it did
+/// and saw.
 /// </summary>
 [Trait("Category", Torture.Category)]
 public class HostileInputTortureTests
 {
+    private static string ShmPath(string name) => Path.Combine("/dev/shm", name);
+
+    // ---------------------------------------------------------------------------------------------
+    // Torture 5: hostile names
+    // ---------------------------------------------------------------------------------------------
+
+    /// <summary>What can be planted under a name, what opening it must throw, and the words that say why.</summary>
+    private static readonly Dictionary<string, (Type Error, string Says)> Planted = new()
+    {
+        ["symlink to our segment"] = (typeof(InvalidSegmentException), "symbolic link"),
+        ["dangling symlink"] = (typeof(InvalidSegmentException), "symbolic link"),
+        ["FIFO"] = (typeof(InvalidSegmentException), "FIFO"),
+        ["directory"] = (typeof(InvalidSegmentException), "directory"),
+        ["valid segment of another uid"] = (typeof(SegmentAccessDeniedException), $"belongs to uid {Attacker.Uid}"),
+        ["our segment, mode 0666"] = (typeof(SegmentAccessDeniedException), "has mode 666"),
+    };
+
+    public static TheoryData<string> PlantedKinds => [.. Planted.Keys];
+
+    [Theory]
+    [MemberData(nameof(PlantedKinds))]
+    public async Task An_object_planted_under_a_name_is_refused_with_a_typed_error_that_names_the_problem(string kind)
+    {
+        string name = Names.Unique("plant");
+        string path = ShmPath(name);
+        using var target = SharedArray<double>.Full(Names.Unique("target"), [1000], 7.0);
+        byte[] segmentBytes = File.ReadAllBytes(target.Path);
+        bool byAttacker = Attacker.Unavailable is null && kind != "our segment, mode 0666";
+        if (kind == "valid segment of another uid" && !byAttacker)
+        {
+            Assert.Skip(Attacker.Unavailable!);
+        }
+        try
+        {
+            Plant(kind, path, target.Path, segmentBytes, byAttacker);
+            Assert.True(Statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, out StatxBuf planted) == 0, $"{kind} was not planted");
+            Assert.Equal(byAttacker ? (uint)Attacker.Uid : GetEUid(), planted.stx_uid);
+
+            var (error, says) = Planted[kind];
+            var attempts = new (string What, Func<object> Open)[]
+            {
+                ("Open", () => SharedArray.Open(name)),
+                ("Open read-only", () => SharedArray.Open(name, new SharedArrayOpenOptions { ReadOnly = true })),
+                ("Open<double>", () => SharedArray<double>.Open(name)),
+                ("Open(handle)", () => SharedArray.Open(new SharedArrayHandle(name, target.Generation, DType.Float64, [1000], 0, [1]))),
+            };
+            foreach (var (what, open) in attempts)
+            {
+                // A FIFO must not block the open; a deadline turns a hang into a failure.
+                CancellationToken cancel = TestContext.Current.CancellationToken;
+                Task<object> task = Task.Run(open, cancel);
+                Assert.Same(task, await Task.WhenAny(task, Task.Delay(TimeSpan.FromSeconds(10), cancel)));
+                Exception e = await Assert.ThrowsAnyAsync<Exception>(() => task);
+                Assert.IsType(error, e);
+                Assert.Contains(says, e.Message, StringComparison.Ordinal);
+                Assert.Contains(path, e.Message, StringComparison.Ordinal);
+                Assert.Equal(name, ((SharedArrayException)e).SegmentName);
+            }
+
+            // Creating over it fails without touching it, and listing does not trip over it.
+            Assert.Throws<SegmentExistsException>(() => SharedArray<double>.Create(name, [1000]));
+            Assert.Equal(0, Statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, out StatxBuf after));
+            Assert.Equal((planted.stx_ino, planted.stx_mode, planted.stx_uid, planted.stx_size), (after.stx_ino, after.stx_mode, after.stx_uid, after.stx_size));
+            bool listed = SharedArray.List().Any(i => i.Name == name);
+            Assert.Equal(kind is "valid segment of another uid" or "our segment, mode 0666", listed); // a segment, just not ours to open
+            if (kind == "our segment, mode 0666")
+            {
+                using var allowed = SharedArray<double>.Open(name, new SharedArrayOpenOptions { AllowGroupOrOtherAccess = true });
+                Assert.Equal(7.0, allowed[999]);
+            }
+            Assert.Equal(segmentBytes, File.ReadAllBytes(target.Path));
+            Torture.Report($"planted {kind} (by uid {planted.stx_uid}): {attempts.Length} opens refused with {error.Name} ('{says}'), " +
+                           "create refused with SegmentExistsException, the object and our segment unchanged");
+        }
+        finally
+        {
+            Names.Cleanup(name);
+        }
+    }
+
+    private static void Plant(string kind, string path, string ours, byte[] segmentBytes, bool byAttacker)
+    {
+        string command = kind switch
+        {
+            "symlink to our segment" => $"ln -s '{ours}' '{path}'",
+            "dangling symlink" => $"ln -s '{path}.nowhere' '{path}'",
+            "FIFO" => $"mkfifo -m 600 '{path}'",
+            "directory" => $"mkdir -m 700 '{path}'",
+            "valid segment of another uid" => $"umask 077; cat > '{path}'",
+            _ => $"umask 000; cat > '{path}'; chmod 666 '{path}'",
+        };
+        bool stdin = kind is "valid segment of another uid" or "our segment, mode 0666";
+        Processes.Result result = byAttacker
+            ? Attacker.Run(command, stdin ? segmentBytes : null)
+            : RunShell(command, stdin ? segmentBytes : null);
+        Assert.True(result.ExitCode == 0, $"planting {kind} failed: {result.StdErr}");
+    }
+
+    private static Processes.Result RunShell(string script, byte[]? stdin)
+    {
+        var process = Processes.Start("/bin/sh", ["-c", script]);
+        if (stdin is not null)
+        {
+            process.StandardInput.BaseStream.Write(stdin);
+            process.StandardInput.BaseStream.Flush();
+        }
+        return Processes.Run(process);
+    }
+
+    [Fact]
+    public void Another_user_can_neither_read_write_truncate_replace_nor_remove_our_segment()
+    {
+        if (Attacker.Unavailable is { } reason)
+        {
+            Assert.Skip(reason);
+        }
+        // The kernel refuses removal and replacement by others only because /dev/shm is sticky (1777).
+        Assert.True(File.GetUnixFileMode("/dev/shm").HasFlag(UnixFileMode.StickyBit), "/dev/shm is not sticky (mode 1777)");
+        string name = Names.Unique("victim");
+        string path = ShmPath(name);
+        string evil = Names.Unique("evil");
+        using var ours = SharedArray<long>.Create(name, [1000]);
+        for (long i = 0; i < 1000; i++)
+        {
+            ours[i] = i * i;
+        }
+        Assert.Equal(0, Statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, out StatxBuf before));
+        byte[] bytes = File.ReadAllBytes(path);
+        bool protectedHardlinks = File.ReadAllText("/proc/sys/fs/protected_hardlinks").Trim() == "1";
+
+        var attempts = new List<(string What, string Script, string Expected)>
+        {
+            ("read", $"cat '{path}' > /dev/null", "Permission denied"),
+            ("write in place", $"printf x 1<> '{path}'", "Permission denied"),
+            ("truncate", $"truncate -s 0 '{path}'", "Permission denied"),
+            ("chmod 666", $"chmod 666 '{path}'", "Operation not permitted"),
+            ("remove", $"rm -f '{path}'", "Operation not permitted"),
+            ("replace by rename", $"umask 077; printf evil > '/dev/shm/{evil}' && mv -f '/dev/shm/{evil}' '{path}'", "Operation not permitted"),
+            ("open with SharedArrays", $"'{DotnetHost}' '{Processes.TestChildDll}' attach '{name}'", $"{nameof(SegmentAccessDeniedException)}: Permission denied opening '{path}'"),
+        };
+        if (protectedHardlinks)
+        {
+            // Without fs.protected_hardlinks anyone may hard-link a file they cannot read; the link
+            // would keep our memory alive after we remove the name.
+            attempts.Add(("hard link", $"ln '{path}' '/dev/shm/{evil}.link'", "Operation not permitted"));
+        }
+        try
+        {
+            foreach (var (what, script, expected) in attempts)
+            {
+                Processes.Result result = Attacker.Run(script);
+                Assert.True(result.ExitCode != 0, $"uid {Attacker.Uid} managed to {what} our segment: {result.StdOut}{result.StdErr}");
+                Assert.Contains(expected, result.StdErr, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            Names.Cleanup(evil);
+            Names.Cleanup(evil + ".link");
+        }
+
+        // Intact: the same object, mode, owner and bytes, and still ours to open.
+        Assert.Equal(0, Statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, out StatxBuf after));
+        Assert.Equal((before.stx_ino, before.stx_mode, before.stx_uid, before.stx_size), (after.stx_ino, after.stx_mode, after.stx_uid, after.stx_size));
+        Assert.Equal(0x8180, after.stx_mode); // regular file, 0600
+        Assert.Equal(bytes, File.ReadAllBytes(path));
+        using var again = SharedArray<long>.Open(name);
+        Assert.Equal(999L * 999, again[999]);
+        Torture.Report($"uid {Attacker.Uid} against our 0600 segment in sticky /dev/shm: {attempts.Count} attempts " +
+                       $"({string.Join(", ", attempts.Select(a => a.What))}), {attempts.Count} refused by the kernel; " +
+                       $"segment intact (inode, mode 0600, owner uid {after.stx_uid}, {bytes.Length:N0} bytes identical)" +
+                       (protectedHardlinks ? "" : "; hard link not attempted: fs.protected_hardlinks is off here"));
+    }
+
+    private static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+
     // ---------------------------------------------------------------------------------------------
     // Torture 6: a full tmpfs at create time and at open time
     // ---------------------------------------------------------------------------------------------
-
     [Fact]
     public void Create_in_a_tmpfs_without_room_gives_a_typed_error_and_leaves_nothing_behind()
     {
@@ -111,6 +290,8 @@ public class HostileInputTortureTests
             Assert.Equal(400_000.0, ArrayStatistics.Compute(array).Sum);
         }
         Assert.Empty(unlimited.Entries());
+        Torture.Report("tmpfs with nr_inodes=1: create refused with InsufficientSharedMemoryException naming the inodes, nothing left; " +
+                       "tmpfs with size=0 (statvfs: 0 blocks): an 800 KB segment created, filled and removed");
     }
 
     [Theory]
