@@ -191,6 +191,119 @@ public class HostileInputTortureTests
                        (protectedHardlinks ? "" : "; hard link not attempted: fs.protected_hardlinks is off here"));
     }
 
+    /// <summary>
+    /// Headers and control blocks that lie, built from a real float64 (1000,) segment of 16,384 bytes
+    /// (control block at 12,288), and the words the refusal must contain. "Forged" lies recompute the
+    /// checksum and keep header and control block in agreement, so only the sizes can give them away.
+    /// </summary>
+    private static readonly Dictionary<string, (Func<byte[]> Build, string Says)> Lies = new()
+    {
+        ["file shorter than its header claims"] = (() => Base()[..5096], "the file is truncated: the header describes 8000 bytes of data at offset 4096"),
+        ["forged shape larger than the file"] = (() => Relabel("<f8", "(3000,)"), "the file is truncated: the header describes 24000 bytes"),
+        ["forged dtype larger than the data"] = (() => Relabel("<c16", "(1000,)"), "the file is truncated: the header describes 16000 bytes"),
+        ["forged shape x itemsize over 2^63"] = (() => Relabel("<f8", "(4611686018427387904, 4)"), "larger than 2^63 bytes"),
+        ["negative axis"] = (() => Relabel("<f8", "(-5,)"), "negative length -5"),
+        ["33 axes"] = (() => Relabel("<f8", "(" + string.Join(", ", Enumerable.Repeat("1", 33)) + ")"), "more than 32 axes"),
+        ["object dtype"] = (() => Relabel("|O", "(1000,)"), "is not supported"),
+        ["big-endian dtype"] = (() => Relabel(">f8", "(1000,)"), "is big-endian"),
+        ["header length past the end of the file"] = (() => Patch(b => b[8] = b[9] = 0xFF), "the header length field says 65535 bytes, which runs past the end of the file (16384 bytes)"),
+        ["header length short of the dict"] = (() => Patch(b => (b[8], b[9]) = (20, 0)), "does not end in a newline"),
+        ["wrong magic"] = (() => Patch(b => b[1] = (byte)'X'), "does not start with the .npy magic"),
+        ["unsupported .npy version"] = (() => Patch(b => b[6] = 9), ".npy format version 9.0 is not supported"),
+        ["forged fortran_order"] = (() => Relabel("<f8", "(1000,)", "True"), "fortran_order"),
+        ["control block dtype disagrees"] = (() => Forge((b, t) => { Set(b, t + 60, 4, 11); Set(b, t + 64, 4, 4); }), "dtype code 11 (item size 4) disagrees with the header's '<f8'"),
+        ["control block shape disagrees"] = (() => Forge((b, t) => Set(b, t + 88, 8, 999)), "axis 0 has length 999 in the control block and 1000 in the header"),
+        ["control block rank disagrees"] = (() => Forge((b, t) => Set(b, t + 68, 4, 2)), "rank 2 disagrees with the header's rank 1"),
+        ["control block data offset outside the file"] = (() => Forge((b, t) => Set(b, t + 72, 8, 1L << 40)), "data offset/bytes 1099511627776/8000 disagree with the header's 4096/8000"),
+        ["control block data bytes beyond the file"] = (() => Forge((b, t) => Set(b, t + 80, 8, 1L << 40)), "data offset/bytes 4096/1099511627776 disagree"),
+        ["control block size field disagrees"] = (() => Forge((b, t) => Set(b, t + 12, 4, 8192)), "block size 8192, expected 4096"),
+        ["control block layout version 2"] = (() => Forge((b, t) => Set(b, t + 8, 4, 2)), "layout version 2, this library reads version 1"),
+        ["control block changed without its checksum"] = (() => Forge((b, t) => b[t + 16] ^= 1, reseal: false), "checksum mismatch"),
+        ["control block truncated"] = (() => Base()[..(12288 + 100)], "needs a file of exactly 16384 bytes, but the file has 12388"),
+        ["bytes appended after the control block"] = (() => [.. Base(), 0], "needs a file of exactly 16384 bytes, but the file has 16385"),
+        ["unknown state word"] = (() => Forge((b, t) => Set(b, t + 384, 4, 7), reseal: false), "unknown state 7"),
+        ["forever initialising"] = (() => Forge((b, t) => Set(b, t + 384, 4, 0), reseal: false), "is still initialising (its creator, PID"),
+        ["empty file"] = (() => [], "is empty (0 bytes)"),
+    };
+
+    public static TheoryData<string, string> LyingFiles =>
+        [.. Lies.Keys.SelectMany(lie => new[] { (lie, "by name"), (lie, "by path, read-only") })];
+
+    [Theory]
+    [MemberData(nameof(LyingFiles))]
+    public void A_header_or_control_block_that_lies_is_refused_with_InvalidSegmentException_naming_the_problem(string lie, string how)
+    {
+        var (build, says) = Lies[lie];
+        byte[] file = build();
+        using var dir = new PrivateDirectory("tlie");
+        bool byName = how == "by name";
+        string name = Names.Unique("lie");
+        string target = byName ? name : dir.PathOf("lie.npy");
+        try
+        {
+            SegmentImages.WriteFile(byName ? ShmPath(name) : target, file);
+            var options = new SharedArrayOpenOptions { ReadOnly = !byName, Timeout = TimeSpan.FromMilliseconds(100) };
+            var e = Assert.Throws<InvalidSegmentException>(() => SharedArray.Open(target, options));
+            Assert.Contains(says, e.Message, StringComparison.Ordinal);
+            Assert.Contains($"'{target}'", e.Message, StringComparison.Ordinal);
+            Assert.Equal(target, e.SegmentName);
+            Torture.Report($"{lie}, {how}: InvalidSegmentException: {e.Message}");
+        }
+        finally
+        {
+            Names.Cleanup(name);
+        }
+    }
+
+    private static byte[] Base() => SegmentImages.Segment(DType.Float64, [1000]);
+
+    private static void Set(byte[] file, int offset, int size, long value) => SegmentImages.Write(file, offset, size, value);
+
+    private static byte[] Patch(Action<byte[]> change)
+    {
+        byte[] file = Base();
+        change(file);
+        return file;
+    }
+
+    private static byte[] Forge(Action<byte[], int> change, bool reseal = true)
+    {
+        byte[] file = Base();
+        int trailer = SegmentImages.TrailerOf(file);
+        change(file, trailer);
+        if (reseal)
+        {
+            SegmentImages.Reseal(file, trailer);
+        }
+        return file;
+    }
+
+    /// <summary>A new header dict, with the control block rewritten to agree (dtype, rank, shape, data bytes) and resealed.</summary>
+    private static byte[] Relabel(string descr, string shape, string fortranOrder = "False")
+    {
+        byte[] file = Base();
+        int trailer = SegmentImages.TrailerOf(file);
+        SegmentImages.WriteHeader(file, 1, 4096, SegmentImages.Dict(descr, fortranOrder, shape));
+        long[] dims = shape.Trim('(', ')').Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(d => long.Parse(d, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        int itemSize = DTypes.TryParse(descr, out DType dtype) ? dtype.ItemSize() : 8;
+        long bytes = itemSize;
+        foreach (long d in dims)
+        {
+            bytes = unchecked(bytes * d);
+        }
+        Set(file, trailer + 60, 4, DTypes.TryParse(descr, out dtype) ? (long)dtype : 0);
+        Set(file, trailer + 64, 4, itemSize);
+        Set(file, trailer + 68, 4, dims.Length);
+        Set(file, trailer + 80, 8, bytes);
+        for (int i = 0; i < Math.Min(dims.Length, 32); i++)
+        {
+            Set(file, trailer + 88 + (8 * i), 8, dims[i]);
+        }
+        SegmentImages.Reseal(file, trailer);
+        return file;
+    }
+
     private static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
     // ---------------------------------------------------------------------------------------------
