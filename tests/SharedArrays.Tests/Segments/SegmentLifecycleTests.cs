@@ -99,16 +99,6 @@ public class SegmentLifecycleTests
         Assert.Throws<ArgumentException>(() => SharedArray<byte>.Create(name, [1]));
 
     [Fact]
-    public void Generated_names_are_at_most_30_characters_and_unique()
-    {
-        var names = Enumerable.Range(0, 1000).Select(_ => SharedArray.GenerateName()).ToHashSet();
-        Assert.Equal(1000, names.Count);
-        Assert.All(names, n => Assert.InRange(n.Length, 1, 30));
-        using var array = SharedArray<byte>.Create(null, [3]);
-        Assert.StartsWith("sharr-", array.Name, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void Read_only_open_refuses_writes_before_the_OS_would_fault()
     {
         string name = Names.Unique("ro");

@@ -304,6 +304,86 @@ public class HostileInputTortureTests
         return file;
     }
 
+    [Fact]
+    public void Generated_names_carry_at_least_128_random_bits_in_at_most_30_characters()
+    {
+        int count = Torture.Scaled(10_000);
+        string[] names = new string[count];
+        for (int i = 0; i < count; i++)
+        {
+            names[i] = SharedArray.GenerateName();
+        }
+        Assert.Equal(count, names.Distinct(StringComparer.Ordinal).Count());
+        Assert.All(names, n =>
+        {
+            Assert.Matches("^sharr-[A-Za-z0-9_-]{22}$", n); // base64url: 64 symbols, 6 bits each
+            Assert.InRange(n.Length, 1, 30);                // macOS: 31 including the slash
+            Assert.True(SharedArrays.Segments.SegmentDirectory.IsValidName(n));
+        });
+
+        // 22 symbols of 6 bits are 132 random bits only if each is uniform and independent of its
+        // neighbour: chi-squared of every position (63 degrees of freedom) and, with enough names, of
+        // every adjacent pair (4095), each within 8 standard deviations of its mean.
+        const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        double worstSingle = 0, worstPair = 0;
+        for (int position = 6; position < 28; position++)
+        {
+            double chi = ChiSquared(names.Select(n => Alphabet.IndexOf(n[position], StringComparison.Ordinal)), 64, count);
+            worstSingle = Math.Max(worstSingle, chi);
+            Assert.True(chi < 63 + (8 * Math.Sqrt(2 * 63)), $"position {position} is not uniform: chi-squared {chi:0.0} for 63 degrees of freedom");
+            if (count >= 10_000 && position < 27)
+            {
+                double pair = ChiSquared(names.Select(n => (64 * Alphabet.IndexOf(n[position], StringComparison.Ordinal)) + Alphabet.IndexOf(n[position + 1], StringComparison.Ordinal)), 4096, count);
+                worstPair = Math.Max(worstPair, pair);
+                Assert.True(pair < 4095 + (8 * Math.Sqrt(2 * 4095)), $"positions {position} and {position + 1} are not independent: chi-squared {pair:0.0} for 4095");
+            }
+        }
+
+        using var array = SharedArray<byte>.Create(null, [3]);
+        Assert.Matches("^sharr-[A-Za-z0-9_-]{22}$", array.Name);
+        Torture.Report($"{count:N0} generated names: all distinct, {names[0].Length} characters (at most 30), 22 base64url symbols " +
+                       $"(132 bits); worst chi-squared {worstSingle:0.0} of 63 per position" +
+                       (worstPair > 0 ? $", {worstPair:0.0} of 4095 per adjacent pair" : ""));
+    }
+
+    private static double ChiSquared(IEnumerable<int> symbols, int categories, int count)
+    {
+        int[] observed = new int[categories];
+        foreach (int s in symbols)
+        {
+            observed[s]++;
+        }
+        double expected = (double)count / categories;
+        return observed.Sum(o => (o - expected) * (o - expected) / expected);
+    }
+
+    [Theory]
+    [InlineData("0277")] // strips owner write from 0600: it must be restored
+    [InlineData("0000")] // strips nothing: 0600 must stay 0600, never wider
+    public void Segments_made_by_sharr_load_are_0600_whatever_the_umask(string umask)
+    {
+        // SharedArray.Create under a hostile umask is CrossProcessTests.Segments_are_0600_whatever_the_creators_umask;
+        // NpyFile.Load (here through sharr load) creates through the same path, and so must give 0600 too.
+        string name = Names.Unique("umask");
+        string npy = Path.Combine(Path.GetTempPath(), name + ".npy");
+        try
+        {
+            byte[] source = SegmentImages.Npy(DType.Int32, [10, 10], random: new Random(1));
+            File.WriteAllBytes(npy, source);
+            var result = Processes.Run(Processes.Start("/bin/sh", ["-c", $"umask {umask}; exec '{DotnetHost}' '{Processes.SharrDll}' load '{npy}' {name}"]));
+            Assert.True(result.ExitCode == 0, result.StdErr);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(ShmPath(name)));
+            using var loaded = SharedArray<int>.Open(name); // the default options refuse any group/other bit
+            Assert.Equal(BitConverter.ToInt32(source, source.Length - 4), loaded[9, 9]);
+            Torture.Report($"sharr load under umask {umask}: the segment is 0600");
+        }
+        finally
+        {
+            Names.Cleanup(name);
+            File.Delete(npy);
+        }
+    }
+
     private static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
     // ---------------------------------------------------------------------------------------------
