@@ -117,6 +117,7 @@ public sealed unsafe class SegmentFuzzTortureTests
         var files = new Outcomes();
         var failures = new List<string>();
         var clock = Stopwatch.StartNew();
+        var fileClock = new Stopwatch();
 
         using var guard = new GuardedBuffer(capacity);
         using var dir = new PrivateDirectory("tfuzz");
@@ -128,7 +129,9 @@ public sealed unsafe class SegmentFuzzTortureTests
             string? failure = CheckParser(guard, bytes, parser);
             if (failure is null && i % FileEvery == 0)
             {
+                fileClock.Start();
                 failure = CheckFile(dir, bytes, i / FileEvery, files);
+                fileClock.Stop();
             }
             if (failure is not null)
             {
@@ -137,7 +140,7 @@ public sealed unsafe class SegmentFuzzTortureTests
         }
 
         Torture.Report($"segment fuzz (seed {seed}, {clock.Elapsed.TotalSeconds:0.0} s): parser: {parser}; " +
-                       $"real files through SharedArray.Open, Open(handle), Inspect, List and NpyFile.Load: {files}; " +
+                       $"real files through SharedArray.Open, Open(handle), Inspect, List and NpyFile.Load ({fileClock.Elapsed.TotalSeconds:0.0} s of it): {files}; " +
                        $"views outside the mapping 0, crashes 0");
         Assert.True(failures.Count == 0,
             $"{failures.Count} case(s) failed; replay with {SeedVariable}={seed}:\n{string.Join("\n", failures)}");
