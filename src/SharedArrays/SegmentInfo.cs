@@ -48,6 +48,6 @@ public sealed record SegmentInfo
     /// <summary>Whether the creating process (PID and start time) still runs; null for a plain .npy.</summary>
     public bool? CreatorAlive { get; init; }
 
-    /// <summary>When the segment was created; null for a plain .npy.</summary>
+    /// <summary>When the segment was created; null for a plain .npy, or when the control block records a time no date can hold.</summary>
     public DateTimeOffset? CreatedAt { get; init; }
 }

@@ -157,9 +157,16 @@ public unsafe partial class SharedArray : IDisposable
     }
 
     /// <summary>Describes a segment or .npy file without keeping it open or checking its owner and mode.</summary>
+    /// <remarks>
+    /// Never waits: a segment whose control block says it is still initialising (under its public name
+    /// that only happens to a damaged or forged one) or that another process holds locked exclusively is
+    /// an error at once. Inspect reads files of every user, so one planted file must not cost every
+    /// <see cref="List"/> (and <c>sharr list</c>) the open timeout.
+    /// </remarks>
     public static SegmentInfo Inspect(string nameOrPath, string? directory = null)
     {
-        Segment segment = OpenSegment(nameOrPath, new SharedArrayOpenOptions { ReadOnly = true, Directory = directory, AllowGroupOrOtherAccess = true }, inspecting: true);
+        var options = new SharedArrayOpenOptions { ReadOnly = true, Directory = directory, AllowGroupOrOtherAccess = true, Timeout = TimeSpan.Zero };
+        Segment segment = OpenSegment(nameOrPath, options, inspecting: true);
         try
         {
             return Describe(segment);
@@ -217,7 +224,7 @@ public unsafe partial class SharedArray : IDisposable
         Segment segment;
         try
         {
-            segment = Segment.OpenNamed(dir, name, new Segment.OpenRequest(ReadOnly: true, RequireOwnership: false, AllowGroupOrOtherAccess: true, TimeSpan.FromSeconds(5)));
+            segment = Segment.OpenNamed(dir, name, new Segment.OpenRequest(ReadOnly: true, RequireOwnership: false, AllowGroupOrOtherAccess: true, TimeSpan.FromSeconds(5), HeaderOnly: true));
         }
         catch (SegmentNotFoundException)
         {
@@ -340,7 +347,7 @@ public unsafe partial class SharedArray : IDisposable
         }
         ArgumentException.ThrowIfNullOrEmpty(nameOrPath);
         options ??= new SharedArrayOpenOptions();
-        var request = new Segment.OpenRequest(options.ReadOnly, RequireOwnership: !inspecting, options.AllowGroupOrOtherAccess, options.Timeout);
+        var request = new Segment.OpenRequest(options.ReadOnly, RequireOwnership: !inspecting, options.AllowGroupOrOtherAccess, options.Timeout, HeaderOnly: inspecting);
         if (nameOrPath.Contains('/', StringComparison.Ordinal))
         {
             return Segment.OpenPath(nameOrPath, request);
@@ -462,8 +469,18 @@ public unsafe partial class SharedArray : IDisposable
             Persistent = layout.Persistent,
             CreatorPid = ours ? layout.CreatorPid : null,
             CreatorAlive = ours ? ProcessInfo.IsAlive(layout.CreatorPid, layout.CreatorStartTime) : null,
-            CreatedAt = ours ? DateTimeOffset.FromUnixTimeMilliseconds(layout.CreatedUnixMilliseconds) : null,
+            CreatedAt = ours ? CreatedAt(layout.CreatedUnixMilliseconds) : null,
         };
     }
+
+    /// <summary>
+    /// The creation time a control block records, or null if it is outside what a <see cref="DateTimeOffset"/>
+    /// can hold: the checksum does not stop a forger, and one hostile file must not make Inspect, List or
+    /// <c>sharr list</c> throw.
+    /// </summary>
+    private static DateTimeOffset? CreatedAt(long unixMilliseconds) =>
+        unixMilliseconds >= DateTimeOffset.MinValue.ToUnixTimeMilliseconds() && unixMilliseconds <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()
+            ? DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds)
+            : null;
 
 }

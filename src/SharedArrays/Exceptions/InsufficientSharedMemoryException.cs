@@ -2,7 +2,8 @@ namespace SharedArrays;
 
 /// <summary>
 /// The shared-memory file system lacks room for the segment. Raised at creation, before anything is
-/// left behind, instead of the SIGBUS a process would otherwise get when it first touches a page
+/// left behind, and when opening a file with holes (a sparse .npy or segment) that the file system
+/// could not back, instead of the SIGBUS a process would otherwise get when it first touches a page
 /// that cannot be backed.
 /// </summary>
 public sealed class InsufficientSharedMemoryException : SharedArrayException
@@ -19,7 +20,10 @@ public sealed class InsufficientSharedMemoryException : SharedArrayException
     /// <summary>The directory (tmpfs mount) that lacked room.</summary>
     public string Directory { get; }
 
-    /// <summary>The bytes the segment needs, header and control block included.</summary>
+    /// <summary>
+    /// The bytes the segment needs, header and control block included; for a file with holes, the bytes
+    /// of its holes.
+    /// </summary>
     public long RequestedBytes { get; }
 
     /// <summary>The bytes the file system reported free when asked, or -1 when unknown.</summary>

@@ -65,6 +65,14 @@ internal sealed class SegmentLayout
                         ((ControlBlock*)(file + trailer))->Magic == ControlBlock.MagicValue;
         if (!hasBlock)
         {
+            if (fileLength != trailer + ControlBlock.Size && BeginsLikeControlBlock(file + trailer, fileLength - trailer))
+            {
+                // Our segment cut short or with bytes appended: read as a plain .npy it would silently lose
+                // its generation, creator and lifecycle. docs/format.md section 8 calls it damaged.
+                throw new InvalidSegmentException(
+                    $"'{name}' has a damaged control block: it starts at offset {trailer} and needs a file of exactly " +
+                    $"{trailer + ControlBlock.Size} bytes, but the file has {fileLength} (it was truncated or extended).", name);
+            }
             return new SegmentLayout
             {
                 DType = npy.DType, Shape = npy.Shape, FortranOrder = npy.FortranOrder, DataOffset = npy.DataOffset,
@@ -86,6 +94,21 @@ internal sealed class SegmentLayout
             CreatorStartTime = cb->CreatorStartTime, CreatedUnixMilliseconds = cb->CreatedUnixMilliseconds,
             Persistent = (cb->Flags & ControlBlock.FlagPersistent) != 0,
         };
+    }
+
+    /// <summary>
+    /// Whether the <paramref name="available"/> bytes at <paramref name="at"/> begin with the control-block
+    /// magic, or with as much of it as there is room for.
+    /// </summary>
+    private static unsafe bool BeginsLikeControlBlock(byte* at, long available)
+    {
+        if (available <= 0)
+        {
+            return false;
+        }
+        ReadOnlySpan<byte> magic = "SHARRCTL"u8;
+        int count = (int)Math.Min(available, magic.Length);
+        return new ReadOnlySpan<byte>(at, count).SequenceEqual(magic[..count]);
     }
 
     private static unsafe string? CheckControlBlock(ControlBlock* cb, NpyHeaderInfo npy)

@@ -32,12 +32,27 @@ internal static class Errors
     {
         string sizes = requested >= 0
             ? $"it needs {Bytes(requested)} ({requested:N0} bytes) and {directory} has {(available >= 0 ? $"{Bytes(available)} ({available:N0} bytes)" : "less")} free"
-            : $"{directory} is full";
+            : $"{directory} has no room for another file (no memory or no inodes left; nr_inodes= limits the inodes of a tmpfs)";
         return new InsufficientSharedMemoryException(
             $"Not enough shared memory for '{name}': {sizes}. Free space by removing segments (sharr list, sharr rm), " +
             $"give a container more (docker run --shm-size=...), enlarge the tmpfs (mount -o remount,size=... {directory}), " +
             $"or choose another directory (SHARR_DIR).",
             name, directory, requested, available);
+    }
+
+    /// <summary>A sparse file whose holes the file system cannot back: touching them through a mapping would be a SIGBUS.</summary>
+    internal static InsufficientSharedMemoryException InsufficientMemoryForHoles(string name, string directory, long fileLength, long unbacked, long available, bool writable)
+    {
+        string free = available >= 0 ? $"{Bytes(available)} ({available:N0} bytes)" : "less";
+        string touch = writable
+            ? "Writing those pages through the mapping"
+            : "Reading those pages through a mapping allocates them on this memory file system, so even reading them";
+        return new InsufficientSharedMemoryException(
+            $"Not enough shared memory for '{name}': the file has holes, {Bytes(unbacked)} ({unbacked:N0} bytes) of its {fileLength:N0} bytes " +
+            $"have no memory behind them yet, and {directory} has {free} free. {touch} would kill the process with SIGBUS. " +
+            $"Free space by removing segments (sharr list, sharr rm), give a container more (docker run --shm-size=...), " +
+            $"enlarge the tmpfs (mount -o remount,size=... {directory}), or copy the file where there is room.",
+            name, directory, unbacked, available);
     }
 
     internal static SharedArrayException ForErrno(int errno, string call, string name) =>

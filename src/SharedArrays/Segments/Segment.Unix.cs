@@ -106,14 +106,10 @@ internal sealed unsafe partial class Segment
     /// </summary>
     private static void Reserve(SafeFdHandle fd, SegmentDirectory directory, string name, long fileLength)
     {
-        long available = -1;
-        if (FStatVfs(fd, out StatVfs vfs) == 0)
+        long available = AvailableBytes(fd);
+        if (available >= 0 && fileLength > available)
         {
-            available = (long)Math.Min(vfs.f_bavail * vfs.f_frsize, long.MaxValue);
-            if (fileLength > available)
-            {
-                throw Errors.InsufficientMemory(name, directory.Path, fileLength, available);
-            }
+            throw Errors.InsufficientMemory(name, directory.Path, fileLength, available);
         }
 
         Check(FTruncate(fd, fileLength), "ftruncate", name);
@@ -131,7 +127,11 @@ internal sealed unsafe partial class Segment
         }
     }
 
-    internal readonly record struct OpenRequest(bool ReadOnly, bool RequireOwnership, bool AllowGroupOrOtherAccess, TimeSpan Timeout);
+    /// <summary>
+    /// How to open. <c>HeaderOnly</c>: the caller reads only the header and control block (Inspect,
+    /// Remove), so holes in the data do not matter to it.
+    /// </summary>
+    internal readonly record struct OpenRequest(bool ReadOnly, bool RequireOwnership, bool AllowGroupOrOtherAccess, TimeSpan Timeout, bool HeaderOnly = false);
 
     /// <summary>Opens a named segment in <paramref name="directory"/>, never following a symbolic link.</summary>
     [SupportedOSPlatform("linux")]
@@ -174,6 +174,10 @@ internal sealed unsafe partial class Segment
                 {
                     throw new InvalidSegmentException($"'{name}' is empty (0 bytes), not a segment.", name);
                 }
+                if (!request.HeaderOnly)
+                {
+                    EnsureBacked(fd, st, name, directory?.Path ?? System.IO.Path.GetDirectoryName(path) ?? path, writable: !request.ReadOnly);
+                }
                 view = Map(fd, fileLength, !request.ReadOnly, name);
                 byte* file = (byte*)view.DangerousGetHandle();
                 var layout = SegmentLayout.Read(file, fileLength, name);
@@ -192,6 +196,49 @@ internal sealed unsafe partial class Segment
             }
         }
     }
+
+    /// <summary>
+    /// Makes sure the pages of a file with holes can be backed before anyone touches them. A sparse .npy
+    /// (numpy's open_memmap makes one) or a segment copied sparse has pages the file system allocates only
+    /// on first touch, and on a full tmpfs that touch is a SIGBUS. A writable open reserves the holes now
+    /// (posix_fallocate, which changes no byte of the file, and on failure leaves it as it was). A
+    /// read-only descriptor cannot reserve; but on tmpfs and hugetlbfs even a read fault allocates a page,
+    /// so a read-only open there checks that the holes would fit. Either way a full file system is a typed
+    /// error now, not a crash later.
+    /// </summary>
+    private static void EnsureBacked(SafeFdHandle fd, in StatxBuf st, string name, string where, bool writable)
+    {
+        ulong size = st.stx_size;
+        if ((st.stx_mask & STATX_BLOCKS) == 0 || st.stx_blocks * 512 >= size)
+        {
+            return;
+        }
+        long unbacked = (long)(size - (st.stx_blocks * 512));
+        if (writable)
+        {
+            int error;
+            while ((error = PosixFAllocate(fd, 0, (long)size)) == Interop.Errno.EINTR)
+            {
+            }
+            if (error is Interop.Errno.ENOSPC or Interop.Errno.EFBIG or Interop.Errno.ENOMEM)
+            {
+                throw Errors.InsufficientMemoryForHoles(name, where, (long)size, unbacked, AvailableBytes(fd), writable);
+            }
+            if (error != 0 && error != Interop.Errno.EOPNOTSUPP && error != Interop.Errno.EINVAL)
+            {
+                throw Errors.ForErrno(error, "posix_fallocate", name);
+            }
+        }
+        else if (FStatFs(fd, out StatFs fs) == 0 && fs.f_type is TMPFS_MAGIC or HUGETLBFS_MAGIC &&
+                 AvailableBytes(fd) is >= 0 and var available && unbacked > available)
+        {
+            throw Errors.InsufficientMemoryForHoles(name, where, (long)size, unbacked, available, writable);
+        }
+    }
+
+    /// <summary>Bytes free to us on the file system of <paramref name="fd"/>; -1 if unknown or unlimited (a tmpfs with size=0 reports no blocks at all).</summary>
+    private static long AvailableBytes(SafeFdHandle fd) =>
+        FStatVfs(fd, out StatVfs vfs) == 0 && vfs.f_blocks != 0 ? (long)Math.Min(vfs.f_bavail * vfs.f_frsize, long.MaxValue) : -1;
 
     private static SafeFdHandle OpenFd(string name, string path, SegmentDirectory? directory, bool readOnly)
     {

@@ -11,6 +11,7 @@ internal static partial class Interop
         internal const int AT_SYMLINK_NOFOLLOW = 0x100;
         internal const int AT_EMPTY_PATH = 0x1000;
         internal const uint STATX_BASIC_STATS = 0x7ff;
+        internal const uint STATX_BLOCKS = 0x400;
 
         internal const uint S_IFMT = 0xF000;
         internal const uint S_IFREG = 0x8000;
@@ -27,6 +28,7 @@ internal static partial class Interop
             [FieldOffset(28)] internal ushort stx_mode;
             [FieldOffset(32)] internal ulong stx_ino;
             [FieldOffset(40)] internal ulong stx_size;
+            [FieldOffset(48)] internal ulong stx_blocks; // allocated 512-byte blocks: fewer than stx_size / 512 means holes
             [FieldOffset(96)] internal long stx_ctime_sec;   // struct statx_timestamp stx_ctime: tv_sec
             [FieldOffset(104)] internal uint stx_ctime_nsec; //                                  tv_nsec
             [FieldOffset(136)] internal uint stx_dev_major;
