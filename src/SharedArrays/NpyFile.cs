@@ -34,7 +34,8 @@ public static class NpyFile
     /// </summary>
     /// <param name="array">The array or view to save; it may be read-only.</param>
     /// <param name="path">The file to write.</param>
-    /// <param name="overwrite">Replace an existing file; when false an existing file is an <see cref="IOException"/>.</param>
+    /// <param name="overwrite">Replace an existing file (atomically, by renaming a new file over it; a symbolic link at
+    /// <paramref name="path"/> is replaced, not followed); when false an existing file is an <see cref="IOException"/>.</param>
     /// <exception cref="IOException">The file exists and <paramref name="overwrite"/> is false, or the disk is full
     /// (the partial file is deleted).</exception>
     public static void Save(SharedArray array, string path, bool overwrite)
@@ -47,27 +48,39 @@ public static class NpyFile
         byte[] header = new byte[dataOffset];
         NpyHeader.Write(header, array.DType, array.Shape, dataOffset);
 
+        // Overwriting writes a new file beside the target and renames it over: readers see the old file
+        // or the whole new one, and a symlink planted at the target is replaced, never written through.
+        string target = System.IO.Path.GetFullPath(path);
+        string file = overwrite
+            ? System.IO.Path.Combine(System.IO.Path.GetDirectoryName(target)!, $".{System.IO.Path.GetFileName(target)}.{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6))}.tmp")
+            : target;
         var options = new FileStreamOptions
         {
-            Mode = overwrite ? FileMode.Create : FileMode.CreateNew,
+            Mode = FileMode.CreateNew, // O_EXCL: never follows a symlink, never truncates someone's file
             Access = FileAccess.Write,
             Share = FileShare.None,
             BufferSize = 1 << 20,
             // Reserves the blocks up front, so a full disk fails here rather than half-way through.
             PreallocationSize = dataOffset + array.ByteLength,
         };
-        using var stream = new FileStream(path, options);
+        var stream = new FileStream(file, options); // throws if it exists: then nothing here is ours to delete
         try
         {
-            stream.Write(header);
-            WriteElements(array, stream);
-            stream.Flush();
+            using (stream)
+            {
+                stream.Write(header);
+                WriteElements(array, stream);
+                stream.Flush();
+            }
+            if (overwrite)
+            {
+                File.Move(file, target, overwrite: true);
+            }
         }
         catch
         {
-            // The file is ours (CreateNew) or was being replaced anyway: a truncated .npy helps nobody.
-            stream.Dispose();
-            File.Delete(path);
+            // The file is ours (CreateNew): a truncated .npy helps nobody.
+            File.Delete(file);
             throw;
         }
     }

@@ -56,6 +56,30 @@ public class NpyFileTests
     }
 
     [Fact]
+    public void Save_never_writes_through_a_symlink_at_the_target()
+    {
+        using var array = SharedArray<byte>.Full(Names.Unique("npylink"), [3], 7);
+        string victim = TempFile(), link = TempFile();
+        File.WriteAllText(victim, "someone else's file");
+        File.CreateSymbolicLink(link, victim);
+        try
+        {
+            Assert.Throws<IOException>(() => NpyFile.Save(array, link)); // O_EXCL: an existing link is an existing file
+            NpyFile.Save(array, link, overwrite: true);                    // replaces the link itself
+            Assert.Equal("someone else's file", File.ReadAllText(victim));
+            Assert.Null(new FileInfo(link).LinkTarget);
+            using var saved = SharedArray<byte>.Open(link);
+            Assert.Equal(new byte[] { 7, 7, 7 }, saved.ToArray());
+            Assert.DoesNotContain(Directory.GetFiles(Path.GetDirectoryName(link)!), f => f.EndsWith(".tmp", StringComparison.Ordinal) && f.Contains(Path.GetFileName(link), StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(victim);
+            File.Delete(link);
+        }
+    }
+
+    [Fact]
     public void Load_makes_a_typed_segment_that_its_creator_removes_by_default()
     {
         using var source = SharedArray<double>.Full(Names.Unique("npysrc"), [3, 2], 2.5);
