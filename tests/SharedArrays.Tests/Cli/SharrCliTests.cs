@@ -274,15 +274,7 @@ public class SharrCliTests
         }
         finally
         {
-            if (child is not null)
-            {
-                child.StandardInput.Close();
-                if (!child.WaitForExit(TimeSpan.FromSeconds(30)))
-                {
-                    child.Kill();
-                }
-                child.Dispose();
-            }
+            Processes.CloseAndWait(child);
             SharedArray.Remove(name);
         }
     }

@@ -87,6 +87,21 @@ internal static class Processes
         }
     }
 
+    /// <summary>Lets a child that blocks on stdin finish (closing its stdin), killing it after 30 s; then disposes it.</summary>
+    internal static void CloseAndWait(Process? child)
+    {
+        if (child is null)
+        {
+            return;
+        }
+        child.StandardInput.Close();
+        if (!child.WaitForExit(TimeSpan.FromSeconds(30)))
+        {
+            child.Kill();
+        }
+        child.Dispose();
+    }
+
     /// <summary>Sends a real signal (kill -9 is 9).</summary>
     internal static void Signal(Process process, int signal)
     {

@@ -118,15 +118,7 @@ public class SegmentUsersTests
         }
         finally
         {
-            if (child is not null)
-            {
-                child.StandardInput.Close();
-                if (!child.WaitForExit(TimeSpan.FromSeconds(30)))
-                {
-                    child.Kill();
-                }
-                child.Dispose();
-            }
+            Processes.CloseAndWait(child);
         }
     }
 
