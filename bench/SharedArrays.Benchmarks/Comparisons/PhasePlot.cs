@@ -41,11 +41,11 @@ internal static class PhasePlot
         var ticks = new ScottPlot.TickGenerators.NumericManual();
         for (int e = (int)Math.Ceiling(floor); e <= (int)Math.Ceiling(Math.Log10(Math.Max(a.Max(), b.Max()))) + 1; e++)
         {
-            ticks.AddMajor(e, Label(Math.Pow(10, e)));
+            ticks.AddMajor(e - floor, Label(Math.Pow(10, e)));
         }
         plot.Axes.Left.TickGenerator = ticks;
         plot.Axes.Left.Label.Text = "seconds (median, log scale)";
-        plot.Axes.SetLimitsY(floor, Math.Log10(Math.Max(a.Max(), b.Max())) + 0.6);
+        plot.Axes.SetLimitsY(0, Math.Log10(Math.Max(a.Max(), b.Max())) - floor + 0.6);
         plot.Axes.SetLimitsX(-1, groups.Length * 3 - 1);
         plot.Grid.XAxisStyle.MajorLineStyle.Width = 0;
 
@@ -65,8 +65,8 @@ internal static class PhasePlot
     private static Bar Bar(double position, double seconds, double floor, Color color) => new()
     {
         Position = position,
-        ValueBase = floor,
-        Value = seconds > 0 ? Math.Log10(seconds) : floor,
+        // Heights are log10(seconds) above the axis floor: positive, which is where ScottPlot puts bar labels.
+        Value = seconds > 0 ? Math.Log10(seconds) - floor : 0,
         FillColor = color,
         Label = Stats.Seconds(seconds),
         CenterLabel = false,
