@@ -42,7 +42,7 @@ internal sealed record BenchOptions
     /// <summary>The Python with numpy: Debian's, where python3-numpy installs.</summary>
     internal string Python { get; init; } = "/usr/bin/python3";
 
-    /// <summary>pool-start: measure the framework-dependent build only.</summary>
+    /// <summary>Measure framework-dependent builds only: no NativeAOT sharr in the demo comparisons, no NativeAOT benchmark in pool-start.</summary>
     internal bool NoAot { get; init; }
 
     /// <summary>The longest one child run (a demo, a Python script) may take before it is killed.</summary>
@@ -72,7 +72,8 @@ internal sealed record BenchOptions
           --dir DIR           shared-memory directory for our side (default $SHARR_DIR or /dev/shm)
           --sharr PATH        use this sharr instead of building src/SharedArrays.Cli -c Release
           --no-build          use the sharr and NativeAOT builds already there; build nothing
-          --no-aot            pool-start: skip the NativeAOT build
+          --no-aot            measure framework-dependent builds only (the demo comparisons also run sharr
+                              published NativeAOT, and pool-start this benchmark, when clang is installed)
           --python PATH       Python with numpy (default /usr/bin/python3, Debian's python3-numpy)
           --timeout SECONDS   kill a child run that takes longer (default 1800)
         """;

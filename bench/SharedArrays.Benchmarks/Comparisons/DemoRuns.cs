@@ -6,7 +6,7 @@ using SharedArrays.Benchmarks.Infrastructure;
 namespace SharedArrays.Benchmarks.Comparisons;
 
 /// <summary>One whole run of the seed's job: our `sharr demo` or the Python rebuild, as measured.</summary>
-/// <param name="Side">"ours" or "python".</param>
+/// <param name="Side">"ours" (framework-dependent sharr), "ours-aot" (NativeAOT sharr) or "python".</param>
 /// <param name="Run">1-based round: runs of the two sides alternate.</param>
 /// <param name="Wall">From starting the process to its exit, as this benchmark saw it: runtime or interpreter start included.</param>
 /// <param name="Total">What the program timed itself, from its first phase to its last.</param>
@@ -78,14 +78,17 @@ internal static class DemoRuns
         .. options.Directory is { } dir ? new[] { "--dir", dir } : [],
     ];
 
-    internal static DemoRun RunOurs(string sharr, BenchOptions options, int run)
+    /// <summary>The side label of the framework-dependent sharr (what `dotnet build` gives) and of the NativeAOT one.</summary>
+    internal const string Ours = "ours", OursAot = "ours-aot", Python = "python";
+
+    internal static DemoRun RunOurs(string sharr, string side, BenchOptions options, int run)
     {
         ChildResult result = Children.Run(sharr, SharrArguments(options), options.Timeout);
         if (result.Stdout.TrimStart().StartsWith('{') is false)
         {
-            throw new BenchException($"sharr demo (run {run}) printed no JSON, exit {result.ExitCode}: {Children.Tail(result.Stderr + result.Stdout)}");
+            throw new BenchException($"sharr demo ({side}, run {run}) printed no JSON, exit {result.ExitCode}: {Children.Tail(result.Stderr + result.Stdout)}");
         }
-        return Parse("ours", run, result);
+        return Parse(side, run, result);
     }
 
     internal static string[] PythonArguments(BenchOptions options, long[] shape, int run) =>
@@ -105,7 +108,7 @@ internal static class DemoRuns
         {
             throw new BenchException($"seed_demo.py (run {run}) printed no JSON, exit {result.ExitCode}: {Children.Tail(result.Stderr + result.Stdout)}");
         }
-        return Parse("python", run, result);
+        return Parse(Python, run, result);
     }
 
     /// <summary>Checks, before any timing, that Python can import numpy and the shape suits the seed's chunking.</summary>

@@ -11,55 +11,69 @@ namespace SharedArrays.Benchmarks.Comparisons;
 /// </summary>
 internal static class PhasePlot
 {
-    private static readonly Color s_ours = Color.FromHex("#512BD4"); // .NET purple
-    private static readonly Color s_python = Color.FromHex("#FFB000");
+    private static readonly Dictionary<string, (Color Color, string Label)> s_sides = new(StringComparer.Ordinal)
+    {
+        [DemoRuns.Ours] = (Color.FromHex("#512BD4"), "ours: sharr demo, framework-dependent"), // .NET purple
+        [DemoRuns.OursAot] = (Color.FromHex("#9B7BFF"), "ours: sharr demo, NativeAOT"),
+        [DemoRuns.Python] = (Color.FromHex("#FFB000"), "Python 3.11 + numpy 1.24: seed_demo.py"),
+    };
 
-    internal static void Draw(string path, BenchOptions options, long[] shape, IReadOnlyList<DemoRun> ours, IReadOnlyList<DemoRun> python)
+    internal static void Draw(string path, BenchOptions options, long[] shape, IReadOnlyList<(string Side, IReadOnlyList<DemoRun> Runs)> sides)
     {
         string[] groups = ["start+exit", .. DemoRuns.PhaseNames, "wall"];
-        double[] Medians(IReadOnlyList<DemoRun> runs) =>
+        double[][] medians = sides.Select(s => (double[])
         [
-            Stats.Median(runs.Select(r => r.Outside)),
-            .. DemoRuns.PhaseNames.Select(p => Stats.Median(runs.Select(r => r.Phase(p)))),
-            Stats.Median(runs.Select(r => r.Wall)),
-        ];
-        double[] a = Medians(ours), b = Medians(python);
-        double floor = Math.Floor(Math.Log10(Math.Max(1e-6, new[] { a, b }.SelectMany(x => x).Where(v => v > 0).DefaultIfEmpty(1e-3).Min()))) - 0.5;
+            Stats.Median(s.Runs.Select(r => r.Outside)),
+            .. DemoRuns.PhaseNames.Select(p => Stats.Median(s.Runs.Select(r => r.Phase(p)))),
+            Stats.Median(s.Runs.Select(r => r.Wall)),
+        ]).ToArray();
+        double[] all = medians.SelectMany(m => m).Where(v => v > 0).DefaultIfEmpty(1e-3).ToArray();
+        double floor = Math.Floor(Math.Log10(Math.Max(1e-6, all.Min()))) - 0.5;
+        double top = Math.Log10(all.Max());
+        int stride = sides.Count + 1;
 
         var plot = new Plot();
         var bars = new List<Bar>();
         for (int g = 0; g < groups.Length; g++)
         {
-            bars.Add(Bar(g * 3, a[g], floor, s_ours));
-            bars.Add(Bar(g * 3 + 1, b[g], floor, s_python));
+            for (int s = 0; s < sides.Count; s++)
+            {
+                bars.Add(Bar(g * stride + s, medians[s][g], floor, s_sides[sides[s].Side].Color));
+            }
         }
-        plot.Add.Bars(bars);
+        var barPlot = plot.Add.Bars(bars);
+        barPlot.ValueLabelStyle.FontSize = 10;
 
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
-            groups.Select((name, g) => new Tick(g * 3 + 0.5, name)).ToArray());
+            groups.Select((name, g) => new Tick(g * stride + (sides.Count - 1) / 2.0, name)).ToArray());
         plot.Axes.Bottom.MajorTickStyle.Length = 0;
         var ticks = new ScottPlot.TickGenerators.NumericManual();
-        for (int e = (int)Math.Ceiling(floor); e <= (int)Math.Ceiling(Math.Log10(Math.Max(a.Max(), b.Max()))) + 1; e++)
+        for (int e = (int)Math.Ceiling(floor); e <= (int)Math.Ceiling(top) + 1; e++)
         {
             ticks.AddMajor(e - floor, Label(Math.Pow(10, e)));
         }
         plot.Axes.Left.TickGenerator = ticks;
         plot.Axes.Left.Label.Text = "seconds (median, log scale)";
-        plot.Axes.SetLimitsY(0, Math.Log10(Math.Max(a.Max(), b.Max())) - floor + 0.6);
-        plot.Axes.SetLimitsX(-1, groups.Length * 3 - 1);
+        plot.Axes.SetLimitsY(0, top - floor + 0.25 * (sides.Count + 2));
+        plot.Axes.SetLimitsX(-1, groups.Length * stride - 1);
         plot.Grid.XAxisStyle.MajorLineStyle.Width = 0;
 
-        double ratio = b[^1] / a[^1];
-        plot.Title($"The seed's {Stats.Bytes(options.Elements * sizeof(double))} demo ({string.Join(" x ", shape)} float64, {options.Workers} workers, {options.Chunks} chunks): " +
-            $"sharr demo vs Python/numpy, {ratio.ToString("0.0", CultureInfo.InvariantCulture)}x less wall time");
+        double pythonWall = Stats.Median(sides.Single(s => s.Side == DemoRuns.Python).Runs.Select(r => r.Wall));
+        string ratios = string.Join(", ", sides.Where(s => s.Side != DemoRuns.Python).Select(s =>
+            $"{(pythonWall / Stats.Median(s.Runs.Select(r => r.Wall))).ToString("0.0", CultureInfo.InvariantCulture)}x" +
+            (s.Side == DemoRuns.OursAot ? " (NativeAOT)" : "")));
+        plot.Title($"The seed's demo, {Stats.Bytes(options.Elements * sizeof(double))} ({string.Join(" x ", shape)} float64, {options.Workers} workers, {options.Chunks} chunks): " +
+            $"sharr demo takes {ratios} less wall time than Python");
         plot.Axes.Title.Label.FontSize = 13;
-        plot.Legend.ManualItems.Add(new LegendItem { LabelText = $"ours: sharr demo (median of {ours.Count})", FillColor = s_ours });
-        plot.Legend.ManualItems.Add(new LegendItem { LabelText = $"Python 3.11 + numpy: seed_demo.py (median of {python.Count})", FillColor = s_python });
+        foreach (var (side, runs) in sides)
+        {
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = $"{s_sides[side].Label} (median of {runs.Count})", FillColor = s_sides[side].Color });
+        }
         plot.Legend.Alignment = Alignment.UpperLeft;
         plot.ShowLegend();
 
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        plot.SavePng(path, 1100, 550);
+        plot.SavePng(path, 1400, 600);
     }
 
     private static Bar Bar(double position, double seconds, double floor, Color color) => new()

@@ -27,7 +27,9 @@ internal static class Stats
     };
 
     /// <summary>A ratio for a human: "6.3x".</summary>
-    internal static string Ratio(double ratio) => double.IsNaN(ratio) || double.IsInfinity(ratio) ? "-" : Sig(ratio) + "x";
+    internal static string Ratio(double ratio) => double.IsNaN(ratio) || double.IsInfinity(ratio) ? "-"
+        : ratio < 0.1 ? ratio.ToString("0.00#", CultureInfo.InvariantCulture) + "x"
+        : Sig(ratio) + "x";
 
     private static string Sig(double value) => value switch
     {

@@ -52,32 +52,54 @@ internal sealed class Tools(BenchOptions options, Action<string> log)
     /// This benchmark published with NativeAOT, or null (saying why) when it cannot be: the ILCompiler
     /// needs clang and zlib (apt-get install -y clang zlib1g-dev, as root).
     /// </summary>
-    internal string? NativeAotBenchmark()
+    internal string? NativeAotBenchmark() =>
+        PublishAot("the NativeAOT benchmark", Path.Combine("bench", "SharedArrays.Benchmarks"), "aot", "SharedArrays.Benchmarks");
+
+    /// <summary>sharr published with NativeAOT (its workers then start in milliseconds), or null, saying why, when it cannot be.</summary>
+    internal string? NativeAotSharr()
     {
-        string output = Path.Combine(RepoRoot, "bench", "SharedArrays.Benchmarks", "bin", "aot");
-        string exe = Path.Combine(output, "SharedArrays.Benchmarks");
+        if (options.NoAot)
+        {
+            log("NativeAOT sharr: skipped (--no-aot).");
+            return null;
+        }
+        if (options.Sharr is not null)
+        {
+            log("NativeAOT sharr: skipped: --sharr names the one sharr to measure.");
+            return null;
+        }
+        return _sharrAot ??= PublishAot("NativeAOT sharr", Path.Combine("src", "SharedArrays.Cli"), "sharr-aot", "sharr");
+    }
+
+    private string? _sharrAot;
+
+    /// <summary>Publishes a project NativeAOT into bench/SharedArrays.Benchmarks/bin/<paramref name="folder"/> (ignored by git).</summary>
+    private string? PublishAot(string what, string project, string folder, string executable)
+    {
+        string output = Path.Combine(RepoRoot, "bench", "SharedArrays.Benchmarks", "bin", folder);
+        string exe = Path.Combine(output, executable);
         if (options.NoBuild)
         {
             if (File.Exists(exe))
             {
                 return exe;
             }
-            log($"NativeAOT: skipped: {exe} is not built and --no-build was given.");
+            log($"{what}: skipped: {exe} is not built and --no-build was given.");
             return null;
         }
         if (!OnPath("clang"))
         {
-            log("NativeAOT: skipped: clang is not installed, and the NativeAOT compiler links with it " +
-                "(as root: apt-get install -y clang zlib1g-dev). Reporting the framework-dependent figure only.");
+            log($"{what}: skipped: clang is not installed, and the NativeAOT compiler links with it " +
+                "(as root: apt-get install -y clang zlib1g-dev).");
             return null;
         }
         try
         {
-            Build(["publish", "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", Path.Combine("bench", "SharedArrays.Benchmarks"), "-o", output]);
+            Build(["publish", "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", project, "-o", output]);
         }
         catch (BenchException e)
         {
-            log($"NativeAOT: skipped: the publish failed: {e.Message}");
+            log($"{what}: skipped: the publish failed: {e.Message}");
             return null;
         }
         return File.Exists(exe) ? exe : null;
