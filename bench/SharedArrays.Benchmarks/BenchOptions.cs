@@ -27,6 +27,9 @@ internal sealed record BenchOptions
 
     internal bool Json { get; init; }
 
+    /// <summary>Also write the JSON document to this file, whatever stdout shows (the README's figures keep their raw data).</summary>
+    internal string? JsonOut { get; init; }
+
     /// <summary>Where demo-vs-python draws its phase chart (PNG); null: no chart.</summary>
     internal string? PlotPath { get; init; }
 
@@ -68,6 +71,7 @@ internal sealed record BenchOptions
           --chunks N          chunks of the demo array (default 10)
           --handoff-size SIZE the array the handoff benchmark sums (default 100MB)
           --json              print one JSON document on stdout (progress still goes to stderr)
+          --json-out PATH     also write that JSON document to PATH, with the text report on stdout
           --plot PATH         demo-vs-python: draw the phase chart, ours against Python, as a PNG
           --dir DIR           shared-memory directory for our side (default $SHARR_DIR or /dev/shm)
           --sharr PATH        use this sharr instead of building src/SharedArrays.Cli -c Release
@@ -100,6 +104,7 @@ internal sealed record BenchOptions
                 "--chunks" => options with { Chunks = PositiveInt(option, Value()) },
                 "--handoff-size" => options with { HandoffBytes = Size(option, Value()) },
                 "--json" => options with { Json = true },
+                "--json-out" => options with { JsonOut = Path.GetFullPath(Value()) },
                 "--plot" => options with { PlotPath = Path.GetFullPath(Value()) },
                 "--dir" => options with { Directory = Value() },
                 "--sharr" => options with { Sharr = Path.GetFullPath(Value()) },

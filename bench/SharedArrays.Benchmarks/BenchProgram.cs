@@ -116,12 +116,18 @@ internal static class BenchProgram
                 Console.WriteLine(report.Text);
             }
         }
+        JsonNode document = reports.Count == 1 && options.Command != "all"
+            ? reports[0].Json
+            : new JsonObject { ["benchmarks"] = new JsonArray(reports.Select(r => (JsonNode)r.Json).ToArray()) };
+        string json = document.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
         if (options.Json)
         {
-            JsonNode document = reports.Count == 1 && options.Command != "all"
-                ? reports[0].Json
-                : new JsonObject { ["benchmarks"] = new JsonArray(reports.Select(r => (JsonNode)r.Json).ToArray()) };
-            Console.WriteLine(document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            Console.WriteLine(json);
+        }
+        if (options.JsonOut is { } path)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, json + Environment.NewLine);
         }
         return exitCode;
     }

@@ -66,7 +66,7 @@ internal sealed class ShmGuard
         }
         if (leaked.Count > 0)
         {
-            throw new BenchException($"{benchmark} LEFT SHARED MEMORY BEHIND (removed now, but this is a bug): {string.Join(", ", leaked)}");
+            throw new BenchException($"{benchmark} LEFT SHARED MEMORY BEHIND (removed now; a child killed for overrunning --timeout leaves its segment, anything else is a bug): {string.Join(", ", leaked)}");
         }
     }
 
