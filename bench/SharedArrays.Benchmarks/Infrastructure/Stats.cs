@@ -19,7 +19,7 @@ internal static class Stats
     }
 
     /// <summary>Seconds for a human: "3.21 s", "412 ms", "87.5 µs".</summary>
-    internal static string Seconds(double seconds) => double.IsNaN(seconds) ? "-" : seconds switch
+    internal static string Seconds(double seconds) => double.IsNaN(seconds) ? "-" : seconds < 0 ? "-" + Seconds(-seconds) : seconds switch
     {
         >= 1 => Sig(seconds) + " s",
         >= 1e-3 => Sig(seconds * 1e3) + " ms",
