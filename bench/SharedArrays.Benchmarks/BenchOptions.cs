@@ -30,6 +30,9 @@ internal sealed record BenchOptions
     /// <summary>Also write the JSON document to this file, whatever stdout shows (the README's figures keep their raw data).</summary>
     internal string? JsonOut { get; init; }
 
+    /// <summary>plot: the JSON document (from --json-out) to draw the demo-vs-python chart from.</summary>
+    internal string? From { get; init; }
+
     /// <summary>Where demo-vs-python draws its phase chart (PNG); null: no chart.</summary>
     internal string? PlotPath { get; init; }
 
@@ -62,6 +65,7 @@ internal sealed record BenchOptions
           handoff          a warm pool summing a shared array vs the same sum in-process vs multiprocessing.Queue
           pool-start       time until the workers are ready: framework-dependent and NativeAOT builds
           all              all four, in that order: pool-start, handoff, demo-vs-floor, demo-vs-python
+          plot             draw the demo-vs-python chart again from a saved run: --from RUN.json --plot PATH
 
         options:
           --repeat N          measured runs of each side (default 5)
@@ -105,6 +109,7 @@ internal sealed record BenchOptions
                 "--handoff-size" => options with { HandoffBytes = Size(option, Value()) },
                 "--json" => options with { Json = true },
                 "--json-out" => options with { JsonOut = Path.GetFullPath(Value()) },
+                "--from" => options with { From = Path.GetFullPath(Value()) },
                 "--plot" => options with { PlotPath = Path.GetFullPath(Value()) },
                 "--dir" => options with { Directory = Value() },
                 "--sharr" => options with { Sharr = Path.GetFullPath(Value()) },

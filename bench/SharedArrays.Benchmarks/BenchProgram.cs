@@ -38,6 +38,18 @@ internal static class BenchProgram
         {
             return PoolStart.MeasureSelf(options); // a child of pool-start: measures this build, prints JSON
         }
+        if (options.Command == "plot")
+        {
+            try
+            {
+                return PhasePlot.Redraw(options, options.From ?? throw new BenchException("plot needs --from RUN.json (written by --json-out)."));
+            }
+            catch (Exception e) when (e is BenchException or IOException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 2;
+            }
+        }
         string[] benchmarks = options.Command == "all" ? s_all : [options.Command];
         if (benchmarks.Any(b => !s_all.Contains(b)))
         {

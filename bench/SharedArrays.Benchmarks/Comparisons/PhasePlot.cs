@@ -61,9 +61,9 @@ internal static class PhasePlot
         double pythonWall = Stats.Median(sides.Single(s => s.Side == DemoRuns.Python).Runs.Select(r => r.Wall));
         string ratios = string.Join(", ", sides.Where(s => s.Side != DemoRuns.Python).Select(s =>
             $"{(pythonWall / Stats.Median(s.Runs.Select(r => r.Wall))).ToString("0.0", CultureInfo.InvariantCulture)}x" +
-            (s.Side == DemoRuns.OursAot ? " (NativeAOT)" : "")));
+            (s.Side == DemoRuns.OursAot ? " (NativeAOT)" : " (framework-dependent)")));
         plot.Title($"The seed's demo, {Stats.Bytes(options.Elements * sizeof(double))} ({string.Join(" x ", shape)} float64, {options.Workers} workers, {options.Chunks} chunks): " +
-            $"sharr demo takes {ratios} less wall time than Python");
+            $"Python's wall time / sharr demo's = {ratios}");
         plot.Axes.Title.Label.FontSize = 13;
         foreach (var (side, runs) in sides)
         {
@@ -74,6 +74,39 @@ internal static class PhasePlot
 
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         plot.SavePng(path, 1400, 600);
+    }
+
+    /// <summary>
+    /// Draws the chart again from a JSON document this benchmark wrote (--json-out), so that a chart can be
+    /// restyled or redrawn without repeating a run that takes minutes and a quiet machine.
+    /// </summary>
+    internal static int Redraw(BenchOptions options, string jsonPath)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(jsonPath));
+        System.Text.Json.JsonElement root = document.RootElement;
+        System.Text.Json.JsonElement report = root.TryGetProperty("benchmarks", out var list)
+            ? list.EnumerateArray().FirstOrDefault(b => b.GetProperty("benchmark").GetString() == "demo-vs-python")
+            : root;
+        if (report.ValueKind != System.Text.Json.JsonValueKind.Object || report.GetProperty("benchmark").GetString() != "demo-vs-python")
+        {
+            throw new BenchException($"{jsonPath} holds no demo-vs-python report.");
+        }
+        var runs = report.GetProperty("runs").EnumerateArray().Select(r => new DemoRun(
+            r.GetProperty("side").GetString()!, r.GetProperty("run").GetInt32(), r.GetProperty("wall_seconds").GetDouble(),
+            r.GetProperty("total_seconds").GetDouble(), r.GetProperty("pool_start_seconds").GetDouble(),
+            r.GetProperty("phases").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble()),
+            r.GetProperty("ok").GetBoolean(), [])).ToList();
+        long[] shape = report.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+        BenchOptions drawn = options with
+        {
+            Elements = report.GetProperty("elements").GetInt64(),
+            Workers = report.GetProperty("workers").GetInt32(),
+            Chunks = report.GetProperty("chunks").GetInt32(),
+        };
+        string path = options.PlotPath ?? throw new BenchException("plot needs --plot PATH.");
+        Draw(path, drawn, shape, runs.GroupBy(r => r.Side).Select(g => (g.Key, (IReadOnlyList<DemoRun>)g.ToList())).ToList());
+        Console.WriteLine($"drew {path} from {jsonPath}");
+        return 0;
     }
 
     private static Bar Bar(double position, double seconds, double floor, Color color) => new()
