@@ -131,7 +131,8 @@ internal static class BenchProgram
         JsonNode document = reports.Count == 1 && options.Command != "all"
             ? reports[0].Json
             : new JsonObject { ["benchmarks"] = new JsonArray(reports.Select(r => (JsonNode)r.Json).ToArray()) };
-        string json = document.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        // Relaxed escaping: the reports are read by people too, and "Python's" or "µs" should stay readable.
+        string json = document.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         if (options.Json)
         {
             Console.WriteLine(json);
