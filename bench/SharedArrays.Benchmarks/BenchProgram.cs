@@ -99,6 +99,12 @@ internal static class BenchProgram
             {
                 report.Wrong($"{benchmark} could not finish: {e.Message}");
             }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Anything else (a program that cannot start, a worker that failed) still ends in the
+                // /dev/shm check and the report, not in a stack trace that leaves children behind.
+                report.Wrong($"{benchmark} failed: {e.GetType().Name}: {e.Message}");
+            }
             finally
             {
                 Children.KillAll();
