@@ -116,7 +116,7 @@ internal static class BenchProgram
             {
                 guard.Check(benchmark, Log);
                 report.Json["shm_clean"] = true;
-                report.Line("/dev/shm: left as found");
+                report.Line($"{guard.Directories}: left as found");
             }
             catch (BenchException e)
             {

@@ -16,6 +16,9 @@ internal sealed class ShmGuard
 
     private ShmGuard(Dictionary<string, HashSet<string>> before) => _before = before;
 
+    /// <summary>The directories checked: /dev/shm, and --dir when it is another.</summary>
+    internal string Directories => string.Join(" and ", _before.Keys);
+
     /// <summary>Snapshots /dev/shm (Python's directory) and our side's directory if it is another.</summary>
     internal static ShmGuard Snapshot(string? ourDirectory)
     {
