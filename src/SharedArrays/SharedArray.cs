@@ -15,7 +15,7 @@ namespace SharedArrays;
 /// persistent. A process that merely opened a segment never removes it. Spans and tensor spans taken
 /// from an array are valid only until it (and every view of its segment) is disposed.
 /// </remarks>
-public unsafe class SharedArray : IDisposable
+public unsafe partial class SharedArray : IDisposable
 {
     private readonly bool _isRoot;
     private int _disposed;

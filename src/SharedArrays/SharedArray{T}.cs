@@ -11,7 +11,7 @@ namespace SharedArrays;
 /// </summary>
 /// <typeparam name="T">bool, sbyte, byte, short, ushort, int, uint, long, ulong, Half, float, double,
 /// <see cref="Complex64"/> or <see cref="System.Numerics.Complex"/>.</typeparam>
-public sealed unsafe class SharedArray<T> : SharedArray where T : unmanaged
+public sealed unsafe partial class SharedArray<T> : SharedArray where T : unmanaged
 {
     /// <summary>The largest chunk <see cref="GetChunks"/> hands out by default (2^30 elements).</summary>
     public const int DefaultMaxChunkLength = 1 << 30;

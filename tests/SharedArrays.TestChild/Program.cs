@@ -77,7 +77,7 @@ try
             }
             return 0;
         default:
-            if (TortureModes.TryRun(args) is int code)
+            if ((TortureModes.TryRun(args) ?? SyncModes.TryRun(args)) is int code)
             {
                 return code;
             }
