@@ -131,10 +131,9 @@ public sealed class SharedMutex : IDisposable
     /// <summary>
     /// Makes the mutex usable again after <see cref="MutexNotRecoverableException"/>, and declares the
     /// guarded data consistent (an odd version a dead writer left is made even, so readers accept the
-    /// data again). Repair the data first. Call it while no other process is trying to lock (they are all
-    /// failing anyway); it refuses a mutex that a live thread holds.
+    /// data again). Repair the data first. It takes the lock to do so, waiting up to a second.
     /// </summary>
-    /// <exception cref="InvalidOperationException">A live thread holds the mutex.</exception>
+    /// <exception cref="InvalidOperationException">A live thread held the mutex for all of that second.</exception>
     public void Reset() => _array.GetSyncBlock(forWriting: true).Reset();
 
     /// <summary>Releases the segment of a mutex from <see cref="Create"/>, <see cref="Open"/> or <see cref="OpenOrCreate"/>; does nothing for <see cref="SharedArray.Mutex"/>, which lives as long as its array.</summary>

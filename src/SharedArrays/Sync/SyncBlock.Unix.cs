@@ -152,7 +152,11 @@ internal readonly unsafe partial struct SyncBlock
     /// </summary>
     /// <exception cref="MutexNotRecoverableException">An owner died and the next released without marking the data consistent.</exception>
     /// <exception cref="LockRecursionException">This thread already holds it.</exception>
-    internal LockOutcome Lock(TimeSpan timeout, CancellationToken cancellationToken)
+    internal LockOutcome Lock(TimeSpan timeout, CancellationToken cancellationToken) =>
+        Lock(timeout, cancellationToken, failClosed: true);
+
+    /// <summary>Locks; <paramref name="failClosed"/> is false only for <see cref="Reset"/>, which takes the lock to clear the inconsistent flag.</summary>
+    private LockOutcome Lock(TimeSpan timeout, CancellationToken cancellationToken, bool failClosed)
     {
         cancellationToken.ThrowIfCancellationRequested();
         EnsureMutex();
@@ -182,24 +186,44 @@ internal readonly unsafe partial struct SyncBlock
                 }
             }
         }
+        bool ownerDied;
         switch (error)
         {
             case 0:
-                return LockOutcome.Acquired;
+                ownerDied = false;
+                break;
             case Interop.Errno.EOWNERDEAD:
-                // We own it now. Until MarkConsistent, unlocking fails closed (see Unlock).
-                Interlocked.Or(ref _cb->SyncFlags, ControlBlock.SyncFlagRepairPending);
-                return LockOutcome.AcquiredOwnerDied;
+                ownerDied = true;
+                break;
             case Interop.Errno.ENOTRECOVERABLE:
-                throw new MutexNotRecoverableException(
-                    $"The lock of '{Name}' is not recoverable: an owner died while holding it and the next owner released it without " +
-                    "MarkConsistent(). Repair the data, then call Reset().", Name);
+                // Only a locker outside this library makes glibc's mutex itself not recoverable (ours
+                // mark it consistent and fail closed through the flag, below).
+                throw NotRecoverable();
             case Interop.Errno.EDEADLK:
                 throw new LockRecursionException($"This thread already holds the lock of '{Name}'.");
             default:
                 throw Errors.ForErrno(error, "pthread_mutex_timedlock", Name);
         }
+        if (failClosed && (Volatile.Read(ref _cb->SyncFlags) & ControlBlock.SyncFlagInconsistent) != 0)
+        {
+            if (ownerDied)
+            {
+                _ = PThreadMutexConsistent(mutex);
+            }
+            _ = PThreadMutexUnlock(mutex);
+            throw NotRecoverable();
+        }
+        if (ownerDied)
+        {
+            // We own it now. Until MarkConsistent, unlocking fails closed (see Unlock).
+            Interlocked.Or(ref _cb->SyncFlags, ControlBlock.SyncFlagRepairPending);
+        }
+        return ownerDied ? LockOutcome.AcquiredOwnerDied : LockOutcome.Acquired;
     }
+
+    private MutexNotRecoverableException NotRecoverable() => new(
+        $"The lock of '{Name}' is not recoverable: an owner died while holding it and the next owner released it without " +
+        "MarkConsistent(). Repair the data, then call Reset().", Name);
 
     /// <summary>
     /// One attempt that never waits: ETIMEDOUT means another thread holds the lock.
@@ -219,15 +243,20 @@ internal readonly unsafe partial struct SyncBlock
 
     /// <summary>
     /// Unlocks. If this owner inherited the lock from a dead one and did not mark the data consistent,
-    /// the data is flagged inconsistent and glibc makes the mutex ENOTRECOVERABLE: later lockers fail
-    /// with <see cref="MutexNotRecoverableException"/> until <see cref="Reset"/> (POSIX's fail-closed rule).
+    /// the data is flagged inconsistent (bit 0 of the sync flags) and every later <see cref="Lock(TimeSpan, CancellationToken)"/>
+    /// fails with <see cref="MutexNotRecoverableException"/> until <see cref="Reset"/>: POSIX's fail-closed
+    /// rule. It is kept in our flag rather than in glibc's ENOTRECOVERABLE state because a glibc mutex
+    /// can only leave that state by being initialised again, which races with processes locking it;
+    /// the flag is cleared under the lock, with no such race.
     /// </summary>
     internal void Unlock()
     {
         if ((Volatile.Read(ref _cb->SyncFlags) & ControlBlock.SyncFlagRepairPending) != 0)
         {
+            // Flag first: if we die before the unlock, the next owner inherits the flag with the lock.
             Interlocked.Or(ref _cb->SyncFlags, ControlBlock.SyncFlagInconsistent);
             Interlocked.And(ref _cb->SyncFlags, ~ControlBlock.SyncFlagRepairPending);
+            _ = PThreadMutexConsistent(Mutex);
         }
         int error = PThreadMutexUnlock(Mutex);
         if (error == Interop.Errno.EPERM)
@@ -249,52 +278,59 @@ internal readonly unsafe partial struct SyncBlock
         Interlocked.And(ref _cb->SyncFlags, ~(ControlBlock.SyncFlagRepairPending | ControlBlock.SyncFlagInconsistent));
     }
 
+    /// <summary>How long <see cref="Reset"/> waits for a holder (lockers that fail closed hold it for microseconds).</summary>
+    private static readonly TimeSpan ResetWait = TimeSpan.FromSeconds(1);
+
     /// <summary>
-    /// Makes a lock usable again after it became not recoverable, and declares the data consistent: the
-    /// inconsistent flag is cleared and an odd version left by a dead writer is made even. Refuses a
-    /// lock a live thread holds.
+    /// Makes a lock that fails closed usable again and declares the data consistent: under the lock, the
+    /// inconsistent flag is cleared and an odd version left by a dead writer is made even. A glibc mutex
+    /// made not recoverable by a locker outside this library is initialised again.
     /// </summary>
+    /// <exception cref="InvalidOperationException">A live thread held the lock for all of a second.</exception>
     internal void Reset()
     {
-        EnsureMutex();
-        void* mutex = Mutex;
-        int error = TryLockCore(mutex);
-        switch (error)
+        LockOutcome outcome;
+        try
         {
-            case 0:
-                break;
-            case Interop.Errno.EOWNERDEAD:
-                _ = PThreadMutexConsistent(mutex);
-                break;
-            case Interop.Errno.ENOTRECOVERABLE:
-                // Nobody can hold a not-recoverable mutex, so it can be initialised again. Going through
-                // the init word makes concurrent lockers wait and lets exactly one resetter do it.
-                ulong ready = Volatile.Read(ref _cb->MutexInit);
-                if ((uint)ready == MutexReady)
-                {
-                    ulong mine = Pack(MutexInitialising, Environment.ProcessId);
-                    if (Interlocked.CompareExchange(ref _cb->MutexInit, mine, ready) == ready)
-                    {
-                        Volatile.Write(ref _cb->MutexInitStartTime, ProcessInfo.CurrentStartTime);
-                        InitPThreadMutex(_cb->Mutex, Name);
-                        RepairSeqlock();
-                        Interlocked.CompareExchange(ref _cb->MutexInit, Pack(MutexReady, Environment.ProcessId), mine);
-                        NotifyAll();
-                        return;
-                    }
-                }
-                EnsureMutex(); // another process is resetting it; wait until it is done
-                return;
-            case Interop.Errno.ETIMEDOUT:
-                throw new InvalidOperationException($"The lock of '{Name}' is held by a live thread; Reset() is for a lock that is not recoverable.");
-            case Interop.Errno.EDEADLK:
-                throw new LockRecursionException($"This thread holds the lock of '{Name}'; release it before Reset().");
-            default:
-                throw Errors.ForErrno(error, "pthread_mutex_timedlock", Name);
+            outcome = Lock(ResetWait, CancellationToken.None, failClosed: false);
+        }
+        catch (MutexNotRecoverableException)
+        {
+            Reinitialise();
+            return;
+        }
+        if (outcome == LockOutcome.TimedOut)
+        {
+            throw new InvalidOperationException(
+                $"The lock of '{Name}' is held by a live thread; Reset() is for a lock that fails closed (MutexNotRecoverableException).");
+        }
+        if (outcome == LockOutcome.AcquiredOwnerDied)
+        {
+            _ = PThreadMutexConsistent(Mutex);
         }
         RepairSeqlock();
-        Check(PThreadMutexUnlock(mutex), "pthread_mutex_unlock", Name);
+        Check(PThreadMutexUnlock(Mutex), "pthread_mutex_unlock", Name);
         NotifyAll();
+    }
+
+    /// <summary>
+    /// Initialises a glibc mutex in the ENOTRECOVERABLE state again. Nobody can hold such a mutex; going
+    /// through the init word makes lockers that arrive now wait, and lets exactly one resetter do it.
+    /// </summary>
+    private void Reinitialise()
+    {
+        ulong ready = Volatile.Read(ref _cb->MutexInit);
+        ulong mine = Pack(MutexInitialising, Environment.ProcessId);
+        if ((uint)ready == MutexReady && Interlocked.CompareExchange(ref _cb->MutexInit, mine, ready) == ready)
+        {
+            Volatile.Write(ref _cb->MutexInitStartTime, ProcessInfo.CurrentStartTime);
+            InitPThreadMutex(_cb->Mutex, Name);
+            RepairSeqlock();
+            Interlocked.CompareExchange(ref _cb->MutexInit, Pack(MutexReady, Environment.ProcessId), mine);
+            NotifyAll();
+            return;
+        }
+        EnsureMutex(); // another process is resetting it; wait until it is done
     }
 
     private void RepairSeqlock()
