@@ -128,7 +128,7 @@ internal readonly unsafe partial struct SyncBlock
                 waitingSince = now;
             }
             else if (now - waitingSince > InitTakeoverAfterMs &&
-                     !ProcessInfo.IsAlive((int)(seen >> 32), Volatile.Read(ref _cb->MutexInitStartTime)) &&
+                     !WriterLiveness.IsRunning((int)(seen >> 32), Volatile.Read(ref _cb->MutexInitStartTime)) &&
                      Interlocked.CompareExchange(ref word, mine, seen) == seen)
             {
                 InitializeWon(mine);

@@ -65,12 +65,12 @@ internal readonly unsafe partial struct SyncBlock
 
     internal void ClearWriter() => Volatile.Write(ref _cb->WriterPid, 0);
 
-    /// <summary>Whether the recorded writer is a live process (PID and start time, so a reused PID does not count).</summary>
+    /// <summary>Whether the recorded writer is a live process (PID and start time, so a reused PID does not count; a zombie is dead).</summary>
     internal bool WriterAlive(out int pid)
     {
         pid = Volatile.Read(ref _cb->WriterPid);
         ulong start = Volatile.Read(ref _cb->WriterStartTime);
-        return pid == 0 || pid == Environment.ProcessId || ProcessInfo.IsAlive(pid, start);
+        return pid == 0 || pid == Environment.ProcessId || WriterLiveness.IsRunning(pid, start);
     }
 
     /// <summary>

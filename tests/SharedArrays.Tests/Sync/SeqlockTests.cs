@@ -190,6 +190,44 @@ public class SeqlockTests
         Assert.False(again.PreviousOwnerDied);
     }
 
+    [Fact]
+    public unsafe void A_killed_writer_left_a_zombie_by_its_parent_still_counts_as_dead()
+    {
+        using var dir = new PrivateDirectory("seqz");
+        using var array = SharedArray<ulong>.Create("a", [4096], new SharedArrayCreateOptions { Directory = dir.Path });
+        // The writer's parent becomes `sleep`, which never reaps it: once killed it stays a zombie, and
+        // /proc/PID still exists with its start time.
+        string host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h : "dotnet";
+        using var shell = Processes.Start("/bin/sh", ["-c", $"'{host}' '{Processes.TestChildDll}' sync-slow-writer a & exec sleep 120"], dir.Environment);
+        try
+        {
+            Task<string?> line = shell.StandardOutput.ReadLineAsync(Ct).AsTask();
+#pragma warning disable xUnit1031 // a bounded wait in a synchronous test: the writer thread must stay this one's
+            Assert.True(line.Wait(Generous, Ct), "the writer did not start writing");
+#pragma warning restore xUnit1031
+            int pid = array.Segment.Control->WriterPid;
+            Assert.NotEqual(0, pid);
+            using (Process kill = Process.Start("kill", ["-9", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+            {
+                kill.WaitForExit();
+            }
+            var clock = Stopwatch.StartNew();
+            while (!File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].TrimStart().StartsWith('Z'))
+            {
+                Assert.True(clock.Elapsed < Generous, "the killed writer did not become a zombie");
+                Thread.Sleep(5);
+            }
+            clock.Restart();
+            Assert.Equal(pid, Assert.Throws<WriterDiedException>(() => array.ReadConsistent(new ulong[4096], Generous, Ct)).WriterPid);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"told after {clock.Elapsed}");
+        }
+        finally
+        {
+            shell.Kill(); // sleep goes; init adopts and reaps the zombie
+            shell.WaitForExit();
+        }
+    }
+
     /// <summary>A child begins a write to "a", writes half of it and is killed with SIGKILL.</summary>
     private static int KillAWriterMidWrite(PrivateDirectory dir, out long oddVersion)
     {
