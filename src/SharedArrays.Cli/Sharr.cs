@@ -33,6 +33,7 @@ internal static class Sharr
         root.Subcommands.Add(StatsCommand.Build());
         root.Subcommands.Add(RemoveCommand.Build());
         root.Subcommands.Add(GcCommand.Build());
+        root.Subcommands.Add(WatchCommand.Build());
         root.Subcommands.Add(LoadCommand.Build());
         root.Subcommands.Add(SaveCommand.Build());
         root.Subcommands.Add(DemoCommand.Build());

@@ -90,7 +90,7 @@ public unsafe partial class SharedArray
     /// </summary>
     /// <param name="lastSeenVersion">The version the caller has seen (0 before the first write).</param>
     /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> for ever.</param>
-    /// <param name="cancellationToken">Noticed within about 50 ms: waits are slices of at most that.</param>
+    /// <param name="cancellationToken">Checked on entry and noticed within about 50 ms while waiting: waits are slices of at most that.</param>
     /// <returns>The new version; <paramref name="lastSeenVersion"/> itself when the timeout elapsed first.</returns>
     /// <exception cref="WriterDiedException">A write in progress belongs to a process that died.</exception>
     public long WaitForChange(long lastSeenVersion, TimeSpan timeout, CancellationToken cancellationToken = default)
@@ -125,6 +125,7 @@ public unsafe partial class SharedArray
         Deadline deadline = Deadline.After(timeout);
         while (true)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             ulong version = sync.WaitForStableVersion(deadline, timeout, cancellationToken);
             TResult result;
             try
@@ -139,7 +140,6 @@ public unsafe partial class SharedArray
             {
                 return (result, (long)version);
             }
-            cancellationToken.ThrowIfCancellationRequested();
             if (deadline.Expired)
             {
                 throw new TimeoutException($"'{Name}' kept changing while it was read for {timeout}: no consistent state was seen.");

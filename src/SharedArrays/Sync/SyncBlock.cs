@@ -170,6 +170,7 @@ internal readonly unsafe partial struct SyncBlock
     {
         while (true)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             // Notify before version (both acquire): a waiter that sees the new notify value sees the new version.
             uint notify = Volatile.Read(ref _cb->NotifyWord);
             ulong v = Volatile.Read(ref _cb->VersionCounter);
@@ -182,7 +183,6 @@ internal readonly unsafe partial struct SyncBlock
             {
                 ThrowIfInconsistent(v);
             }
-            cancellationToken.ThrowIfCancellationRequested();
             TimeSpan slice = deadline.Slice(writing ? WriterCheckSlice : Slice);
             if (slice == TimeSpan.Zero)
             {
