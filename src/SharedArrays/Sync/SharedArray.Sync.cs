@@ -78,7 +78,7 @@ public unsafe partial class SharedArray
         }
         catch
         {
-            sync.Unlock();
+            sync.Unlock(outcome == LockOutcome.AcquiredOwnerDied);
             throw;
         }
     }
@@ -144,6 +144,30 @@ public unsafe partial class SharedArray
             {
                 throw new TimeoutException($"'{Name}' kept changing while it was read for {timeout}: no consistent state was seen.");
             }
+        }
+    }
+
+    internal void ThrowIfDisposedForSync() => ThrowIfDisposed();
+
+    /// <summary>
+    /// The synchronisation area for releasing a lock this thread holds: allowed after the array was
+    /// disposed too, since the segment then stays mapped until the unlock (see Segment.Release).
+    /// </summary>
+    internal SyncBlock SyncBlockForRelease()
+    {
+        if (Volatile.Read(ref _disposed) != 0 && !Segment.UnmapDeferred)
+        {
+            ThrowIfDisposed();
+        }
+        return new SyncBlock(Segment);
+    }
+
+    /// <summary>After a release: unmaps the segment if its last reference went while the lock was held.</summary>
+    internal void AfterRelease()
+    {
+        if (Segment.UnmapDeferred)
+        {
+            Segment.UnmapIfDeferred();
         }
     }
 

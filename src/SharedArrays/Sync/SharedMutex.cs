@@ -31,6 +31,8 @@ public sealed class SharedMutex : IDisposable
 {
     private readonly SharedArray _array;
     private readonly bool _ownsArray;
+    private SyncBlock _sync;
+    private bool _syncReady;
 
     internal SharedMutex(SharedArray array, bool ownsArray)
     {
@@ -104,7 +106,8 @@ public sealed class SharedMutex : IDisposable
     /// <exception cref="MutexNotRecoverableException">An earlier owner's death was never repaired; see <see cref="Reset"/>.</exception>
     /// <exception cref="LockRecursionException">This thread already holds it.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public SharedMutexScope Lock(CancellationToken cancellationToken = default) => Lock(Timeout.InfiniteTimeSpan, cancellationToken);
+    public SharedMutexScope Lock(CancellationToken cancellationToken = default) =>
+        new(this, Sync.Lock(Timeout.InfiniteTimeSpan, cancellationToken) == LockOutcome.AcquiredOwnerDied);
 
     /// <summary>Locks the mutex, waiting at most <paramref name="timeout"/>.</summary>
     /// <exception cref="TimeoutException">Another thread or process held it all along.</exception>
@@ -123,7 +126,7 @@ public sealed class SharedMutex : IDisposable
     public bool TryLock(TimeSpan timeout, out SharedMutexScope scope, CancellationToken cancellationToken = default)
     {
         Deadline.Validate(timeout, nameof(timeout));
-        LockOutcome outcome = _array.GetSyncBlock(forWriting: true).Lock(timeout, cancellationToken);
+        LockOutcome outcome = Sync.Lock(timeout, cancellationToken);
         scope = outcome == LockOutcome.TimedOut ? default : new SharedMutexScope(this, outcome == LockOutcome.AcquiredOwnerDied);
         return outcome != LockOutcome.TimedOut;
     }
@@ -134,7 +137,7 @@ public sealed class SharedMutex : IDisposable
     /// data again). Repair the data first. It takes the lock to do so, waiting up to a second.
     /// </summary>
     /// <exception cref="InvalidOperationException">A live thread held the mutex for all of that second.</exception>
-    public void Reset() => _array.GetSyncBlock(forWriting: true).Reset();
+    public void Reset() => Sync.Reset();
 
     /// <summary>Releases the segment of a mutex from <see cref="Create"/>, <see cref="Open"/> or <see cref="OpenOrCreate"/>; does nothing for <see cref="SharedArray.Mutex"/>, which lives as long as its array.</summary>
     public void Dispose()
@@ -148,7 +151,37 @@ public sealed class SharedMutex : IDisposable
     /// <inheritdoc/>
     public override string ToString() => $"SharedMutex '{Name}'";
 
-    internal void Unlock() => _array.GetSyncBlock(forWriting: true).Unlock();
+    internal void Unlock(bool inherited)
+    {
+        // Not Sync: releasing must work after the array was disposed (the segment stays mapped until then).
+        SyncBlock sync = Volatile.Read(ref _syncReady) ? _sync : _array.SyncBlockForRelease();
+        if (!_array.Segment.UnmapDeferred)
+        {
+            _array.ThrowIfDisposedForSync();
+        }
+        sync.Unlock(inherited);
+        _array.AfterRelease();
+    }
 
-    internal void MarkConsistent() => _array.GetSyncBlock(forWriting: true).MarkConsistent();
+    internal void MarkConsistent() => Sync.MarkConsistent();
+
+    /// <summary>
+    /// The segment's synchronisation area, checked once (a control block, opened for writing); later only
+    /// that the array is still open. This keeps an uncontended lock and unlock near the cost of the two
+    /// glibc calls.
+    /// </summary>
+    private SyncBlock Sync
+    {
+        get
+        {
+            if (!Volatile.Read(ref _syncReady))
+            {
+                _sync = _array.GetSyncBlock(forWriting: true);
+                Volatile.Write(ref _syncReady, true);
+                return _sync;
+            }
+            _array.ThrowIfDisposedForSync();
+            return _sync;
+        }
+    }
 }

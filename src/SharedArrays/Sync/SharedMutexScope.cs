@@ -13,7 +13,9 @@ public readonly struct SharedMutexScope : IDisposable
     internal SharedMutexScope(SharedMutex mutex, bool previousOwnerDied)
     {
         _mutex = mutex;
-        _threadId = Environment.CurrentManagedThreadId;
+        // Only an inherited lock needs the managed check (MarkConsistent and the fail-closed release change
+        // shared state first); an ordinary release on the wrong thread is refused by glibc itself (EPERM).
+        _threadId = previousOwnerDied ? Environment.CurrentManagedThreadId : 0;
         PreviousOwnerDied = previousOwnerDied;
     }
 
@@ -43,8 +45,11 @@ public readonly struct SharedMutexScope : IDisposable
     {
         if (_mutex is not null)
         {
-            RequireOwner();
-            _mutex.Unlock();
+            if (PreviousOwnerDied)
+            {
+                RequireOwner();
+            }
+            _mutex.Unlock(PreviousOwnerDied);
         }
     }
 
@@ -54,7 +59,7 @@ public readonly struct SharedMutexScope : IDisposable
         {
             throw new InvalidOperationException("This scope holds no lock.");
         }
-        if (Environment.CurrentManagedThreadId != _threadId)
+        if (PreviousOwnerDied && Environment.CurrentManagedThreadId != _threadId)
         {
             throw new SynchronizationLockException(
                 $"The lock of '{_mutex.Name}' belongs to the thread that locked it (managed thread {_threadId}); release it there.");

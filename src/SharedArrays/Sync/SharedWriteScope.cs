@@ -51,10 +51,11 @@ public sealed class SharedWriteScope : IDisposable
     {
         RequireOpen();
         _ended = true;
-        SyncBlock sync = _array.GetSyncBlock(forWriting: true);
+        SyncBlock sync = _array.SyncBlockForRelease();
         ulong version = sync.ExitWrite((ulong)Version);
-        sync.Unlock();
+        sync.Unlock(PreviousOwnerDied);
         sync.NotifyAll();
+        _array.AfterRelease();
         return (long)version;
     }
 

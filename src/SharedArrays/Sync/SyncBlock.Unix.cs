@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SharedArrays.Format;
 using SharedArrays.Lifecycle;
@@ -152,16 +153,33 @@ internal readonly unsafe partial struct SyncBlock
     /// </summary>
     /// <exception cref="MutexNotRecoverableException">An owner died and the next released without marking the data consistent.</exception>
     /// <exception cref="LockRecursionException">This thread already holds it.</exception>
-    internal LockOutcome Lock(TimeSpan timeout, CancellationToken cancellationToken) =>
-        Lock(timeout, cancellationToken, failClosed: true);
-
-    /// <summary>Locks; <paramref name="failClosed"/> is false only for <see cref="Reset"/>, which takes the lock to clear the inconsistent flag.</summary>
-    private LockOutcome Lock(TimeSpan timeout, CancellationToken cancellationToken, bool failClosed)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal LockOutcome Lock(TimeSpan timeout, CancellationToken cancellationToken)
     {
+        // The uncontended case inline: a ready mutex, free, and no inconsistent flag. Any other first
+        // answer (held, inherited from a dead owner, ...) goes on to the full path with that answer: an
+        // EOWNERDEAD has already acquired the lock, and must not be asked for again.
+        if (!cancellationToken.IsCancellationRequested && (uint)Volatile.Read(ref _cb->MutexInit) == MutexReady)
+        {
+            int first = TryLockCore(Mutex);
+            if (first == 0 && (Volatile.Read(ref _cb->SyncFlags) & ControlBlock.SyncFlagInconsistent) == 0)
+            {
+                return LockOutcome.Acquired;
+            }
+            return Lock(first, timeout, cancellationToken, failClosed: true);
+        }
         cancellationToken.ThrowIfCancellationRequested();
         EnsureMutex();
+        return Lock(TryLockCore(Mutex), timeout, cancellationToken, failClosed: true);
+    }
+
+    /// <summary>
+    /// Finishes a lock whose first, non-waiting attempt answered <paramref name="error"/>.
+    /// <paramref name="failClosed"/> is false only for <see cref="Reset"/>, which takes the lock to clear the inconsistent flag.
+    /// </summary>
+    private LockOutcome Lock(int error, TimeSpan timeout, CancellationToken cancellationToken, bool failClosed)
+    {
         void* mutex = Mutex;
-        int error = TryLockCore(mutex);
         if (error == Interop.Errno.ETIMEDOUT)
         {
             if (timeout == TimeSpan.Zero)
@@ -238,7 +256,7 @@ internal readonly unsafe partial struct SyncBlock
     private static int TryLockCore(void* mutex)
     {
         TimeSpec epoch = default;
-        return PThreadMutexTimedLock(mutex, &epoch);
+        return PThreadMutexTimedLockNoWait(mutex, &epoch);
     }
 
     /// <summary>
@@ -249,9 +267,10 @@ internal readonly unsafe partial struct SyncBlock
     /// can only leave that state by being initialised again, which races with processes locking it;
     /// the flag is cleared under the lock, with no such race.
     /// </summary>
-    internal void Unlock()
+    /// <param name="inherited">The lock was acquired from a dead owner (only then can a repair be pending).</param>
+    internal void Unlock(bool inherited)
     {
-        if ((Volatile.Read(ref _cb->SyncFlags) & ControlBlock.SyncFlagRepairPending) != 0)
+        if (inherited && (Volatile.Read(ref _cb->SyncFlags) & ControlBlock.SyncFlagRepairPending) != 0)
         {
             // Flag first: if we die before the unlock, the next owner inherits the flag with the lock.
             Interlocked.Or(ref _cb->SyncFlags, ControlBlock.SyncFlagInconsistent);
@@ -292,7 +311,8 @@ internal readonly unsafe partial struct SyncBlock
         LockOutcome outcome;
         try
         {
-            outcome = Lock(ResetWait, CancellationToken.None, failClosed: false);
+            EnsureMutex();
+            outcome = Lock(TryLockCore(Mutex), ResetWait, CancellationToken.None, failClosed: false);
         }
         catch (MutexNotRecoverableException)
         {
@@ -341,6 +361,22 @@ internal readonly unsafe partial struct SyncBlock
         {
             Volatile.Write(ref _cb->VersionCounter, v + 1);
         }
+    }
+
+    /// <summary>
+    /// Whether a thread of this process holds the mutex. The first word of glibc's robust mutex is the
+    /// kernel's robust futex word (<c>&lt;linux/futex.h&gt;</c>: the owner's TID in <c>FUTEX_TID_MASK</c>), so
+    /// this needs no glibc internals beyond that word being first, as in <c>PTHREAD_MUTEX_INITIALIZER</c>.
+    /// </summary>
+    internal static bool HeldByThisProcess(ControlBlock* cb)
+    {
+        const uint FutexTidMask = 0x3fffffff;
+        if ((uint)Volatile.Read(ref cb->MutexInit) != MutexReady)
+        {
+            return false;
+        }
+        int tid = (int)(Volatile.Read(ref *(uint*)cb->Mutex) & FutexTidMask);
+        return tid != 0 && Directory.Exists($"/proc/self/task/{tid.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
     }
 
     private static TimeSpec RealtimeAfter(TimeSpan span)

@@ -215,6 +215,38 @@ public unsafe class SharedMutexTests
         Assert.False(held.PreviousOwnerDied);
     }
 
+    [Fact]
+    public void Disposing_an_array_while_holding_its_lock_keeps_it_mapped_until_the_release()
+    {
+        using var dir = new PrivateDirectory("mtxd");
+        var options = new SharedArrayCreateOptions { Directory = dir.Path };
+        // A created segment is mapped under its temporary name, so look for its inode (the fifth column).
+        static bool Mapped(ulong inode) => File.ReadLines("/proc/self/maps")
+            .Any(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries) is { Length: > 5 } f && f[4] == inode.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        // glibc keeps a held robust mutex on the thread's robust list, inside the mapping: unmapping it
+        // there would crash this thread's next robust lock or unlock.
+        using var before = SharedArray<long>.Create("before", [1], options);
+        SharedMutexScope first = before.Mutex.Lock(Ct);
+        var array = SharedArray<long>.Create("a", [1], options);
+        ulong inode = array.Segment.Identity.Inode;
+        SharedMutexScope held = array.Mutex.Lock(Ct);
+        array.Dispose();
+        Assert.True(Mapped(inode), "unmapped while its robust mutex is held");
+        held.Dispose();
+        Assert.False(Mapped(inode), "still mapped after the release");
+        first.Dispose(); // walks the robust list past where "a" was
+
+        var written = SharedArray<long>.Create("w", [1], options);
+        inode = written.Segment.Identity.Inode;
+        SharedWriteScope write = written.BeginWrite(Ct);
+        written.Dispose();
+        Assert.True(Mapped(inode));
+        Assert.Equal(2, write.EndWrite());
+        Assert.False(Mapped(inode));
+        Assert.Throws<ObjectDisposedException>(() => held.Dispose()); // a stale copy after the unmap touches nothing
+    }
+
     /// <summary>A child locks the mutex of "a" and is killed with SIGKILL while it holds it.</summary>
     private static void KillAHolder(PrivateDirectory dir)
     {
