@@ -116,6 +116,18 @@ public sealed unsafe partial class SharedArray<T> : SharedArray where T : unmana
         new(segment, segment.Layout.Shape, CStrides(segment.Layout.Shape), 0, isRoot: true);
 
     /// <summary>The element at <paramref name="index"/> of a one-dimensional array.</summary>
+    /// <remarks>
+    /// The element is returned by reference, in the shared memory itself, so <see cref="Interlocked"/> and
+    /// <see cref="Volatile"/> work on it across processes (elements are naturally aligned: the data starts
+    /// on a page). A counter that any number of processes increment, exactly:
+    /// <code>
+    /// using var counter = SharedArray&lt;long&gt;.Open("hits");   // created once, e.g. SharedArray&lt;long&gt;.Create("hits", [1])
+    /// Interlocked.Increment(ref counter[0]);                 // atomic across every process that maps it
+    /// long seen = Volatile.Read(ref counter[0]);
+    /// </code>
+    /// For anything larger than one element, use the segment's <see cref="SharedArray.Mutex"/> or
+    /// <see cref="SharedArray.BeginWrite(CancellationToken)"/>.
+    /// </remarks>
     public ref T this[long index]
     {
         get
