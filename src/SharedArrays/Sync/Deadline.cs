@@ -16,7 +16,12 @@ internal readonly struct Deadline
 
     /// <summary>The deadline <paramref name="timeout"/> from now; <see cref="Timeout.InfiniteTimeSpan"/> is never.</summary>
     internal static Deadline After(TimeSpan timeout) =>
-        timeout == Timeout.InfiniteTimeSpan ? Never : new(Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency));
+        timeout == Timeout.InfiniteTimeSpan || timeout > Forever
+            ? Never
+            : new(Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency));
+
+    /// <summary>Longer timeouts (up to <see cref="TimeSpan.MaxValue"/>) mean never: the clock arithmetic would overflow.</summary>
+    private static readonly TimeSpan Forever = TimeSpan.FromDays(365 * 100);
 
     internal bool IsNever => _end == long.MaxValue;
 

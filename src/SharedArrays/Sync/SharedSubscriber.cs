@@ -87,24 +87,17 @@ public class SharedSubscriber : IDisposable
     }
 
     /// <summary>
-    /// Blocks without polling until a frame newer than <paramref name="lastSeenFrame"/> is published and
-    /// returns its number; returns <paramref name="lastSeenFrame"/> when the timeout elapses first.
+    /// Blocks without polling until a frame other than <paramref name="lastSeenFrame"/> is the latest (a newer
+    /// one, in practice) and returns its number; returns <paramref name="lastSeenFrame"/> when the timeout
+    /// elapses first.
     /// </summary>
     /// <exception cref="WriterDiedException">The publisher's writer died.</exception>
     public long WaitForFrame(long lastSeenFrame, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         Deadline.Validate(timeout, nameof(timeout));
-        SyncBlock sync = Array.GetSyncBlock(forWriting: false);
-        Deadline deadline = Deadline.After(timeout);
-        while (true)
-        {
-            ulong version = sync.WaitForChange((ulong)lastSeenFrame * 2, deadline, cancellationToken);
-            long frame = (long)(version / 2);
-            if (frame > lastSeenFrame || frame == lastSeenFrame && deadline.Expired)
-            {
-                return frame;
-            }
-        }
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        // The version is always 2 x the latest frame, so a frame other than lastSeenFrame is a version other than twice it.
+        return (long)(Array.GetSyncBlock(forWriting: false).WaitForChange((ulong)lastSeenFrame * 2, Deadline.After(timeout), cancellationToken) / 2);
     }
 
     /// <summary>
