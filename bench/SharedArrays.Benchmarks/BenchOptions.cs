@@ -66,6 +66,8 @@ internal sealed record BenchOptions
           pool-start       time until the workers are ready: framework-dependent and NativeAOT builds
           all              all four, in that order: pool-start, handoff, demo-vs-floor, demo-vs-python
           plot             draw the demo-vs-python chart again from a saved run: --from RUN.json --plot PATH
+          sync             the synchronisation benchmarks: mutex vs named Mutex and Python's Lock, seqlock
+                           snapshot vs copy, publish-to-wake vs a Unix-socket round trip [--json] [--quick]
 
         options:
           --repeat N          measured runs of each side (default 5)

@@ -34,6 +34,7 @@ internal static class Sharr
         root.Subcommands.Add(PsCommand.Build());
         root.Subcommands.Add(RemoveCommand.Build());
         root.Subcommands.Add(GcCommand.Build());
+        root.Subcommands.Add(WatchCommand.Build());
         root.Subcommands.Add(LoadCommand.Build());
         root.Subcommands.Add(SaveCommand.Build());
         root.Subcommands.Add(DemoCommand.Build());

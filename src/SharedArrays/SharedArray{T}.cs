@@ -11,7 +11,7 @@ namespace SharedArrays;
 /// </summary>
 /// <typeparam name="T">bool, sbyte, byte, short, ushort, int, uint, long, ulong, Half, float, double,
 /// <see cref="Complex64"/> or <see cref="System.Numerics.Complex"/>.</typeparam>
-public sealed unsafe class SharedArray<T> : SharedArray where T : unmanaged
+public sealed unsafe partial class SharedArray<T> : SharedArray where T : unmanaged
 {
     /// <summary>The largest chunk <see cref="GetChunks"/> hands out by default (2^30 elements).</summary>
     public const int DefaultMaxChunkLength = 1 << 30;
@@ -116,6 +116,18 @@ public sealed unsafe class SharedArray<T> : SharedArray where T : unmanaged
         new(segment, segment.Layout.Shape, CStrides(segment.Layout.Shape), 0, isRoot: true);
 
     /// <summary>The element at <paramref name="index"/> of a one-dimensional array.</summary>
+    /// <remarks>
+    /// The element is returned by reference, in the shared memory itself, so <see cref="Interlocked"/> and
+    /// <see cref="Volatile"/> work on it across processes (elements are naturally aligned: the data starts
+    /// on a page). A counter that any number of processes increment, exactly:
+    /// <code>
+    /// using var counter = SharedArray&lt;long&gt;.Open("hits");   // created once, e.g. SharedArray&lt;long&gt;.Create("hits", [1])
+    /// Interlocked.Increment(ref counter[0]);                 // atomic across every process that maps it
+    /// long seen = Volatile.Read(ref counter[0]);
+    /// </code>
+    /// For anything larger than one element, use the segment's <see cref="SharedArray.Mutex"/> or
+    /// <see cref="SharedArray.BeginWrite(CancellationToken)"/>.
+    /// </remarks>
     public ref T this[long index]
     {
         get

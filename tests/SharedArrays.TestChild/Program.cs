@@ -98,7 +98,7 @@ try
         case ["pool-host", var workers]:
             return PoolModes.Host(int.Parse(workers, CultureInfo.InvariantCulture));
         default:
-            if (TortureModes.TryRun(args) is int code)
+            if ((TortureModes.TryRun(args) ?? SyncModes.TryRun(args)) is int code)
             {
                 return code;
             }

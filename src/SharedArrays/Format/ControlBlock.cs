@@ -44,14 +44,46 @@ internal unsafe struct ControlBlock
     // Mutable words, each on its own cache line so that writers of one do not slow readers of another.
     [FieldOffset(384)] internal uint State;
 
-    /// <summary>Reserved for the cross-process robust mutex (issue #5). Zero in layout version 1.</summary>
-    [FieldOffset(512)] internal fixed byte LockArea[128];
+    // The synchronisation area (docs/format.md section 4.3). Zero in segments created before it
+    // existed; the mutex is then initialised lazily (SyncBlock.EnsureMutex).
 
-    /// <summary>Reserved for the seqlock version counter (issue #5). Zero in layout version 1.</summary>
+    /// <summary>Bits 0-31: mutex state (0 none, 1 initialising, 2 ready); bits 32-63: PID of its initialiser.</summary>
+    [FieldOffset(512)] internal ulong MutexInit;
+
+    /// <summary>Start time of the process that initialised the mutex (or is doing so).</summary>
+    [FieldOffset(520)] internal ulong MutexInitStartTime;
+
+    /// <summary>A process-shared, robust, error-checking <c>pthread_mutex_t</c> (40 bytes on x86-64, 48 on arm64).</summary>
+    [FieldOffset(528)] internal fixed byte Mutex[MutexBytes];
+
+    /// <summary>The process inside the last <c>BeginWrite</c>, or a publisher's writer; 0 = none.</summary>
+    [FieldOffset(592)] internal int WriterPid;
+
+    /// <summary>Bit 0: inconsistent (unrepaired after an owner died); bit 1: repair pending (owner died, not yet marked consistent).</summary>
+    [FieldOffset(596)] internal uint SyncFlags;
+
+    /// <summary>The writer's start time, so that a reused PID is not taken for a live writer.</summary>
+    [FieldOffset(600)] internal ulong WriterStartTime;
+
+    /// <summary>Seqlock version (odd while a write is in progress), or 2 × the latest frame of a publisher.</summary>
     [FieldOffset(640)] internal ulong VersionCounter;
 
-    /// <summary>Reserved for the futex change-notification word (issue #5). Zero in layout version 1.</summary>
+    /// <summary>The futex word: incremented after every completed write or publish, then FUTEX_WAKE.</summary>
     [FieldOffset(704)] internal uint NotifyWord;
+
+    /// <summary>0 for an ordinary segment; 2..16 for a <see cref="SharedPublisher{T}"/>'s (slots along the first axis).</summary>
+    [FieldOffset(768)] internal uint PublisherSlots;
+
+    internal const int MutexBytes = 64;
+    internal const uint SyncFlagInconsistent = 1;
+    internal const uint SyncFlagRepairPending = 2;
+    internal const int PublisherSequencesOffset = 832;
+    internal const int PublisherSequenceStride = 64;
+    internal const int MaxPublisherSlots = 16;
+
+    /// <summary>The sequence word of publisher slot <paramref name="slot"/>, on a cache line of its own.</summary>
+    internal static ulong* PublisherSequence(ControlBlock* block, int slot) =>
+        (ulong*)((byte*)block + PublisherSequencesOffset + slot * PublisherSequenceStride);
 
     /// <summary>FNV-1a 64 over bytes [0, 352): catches a control block that was damaged or forged carelessly.</summary>
     internal static ulong ComputeChecksum(ReadOnlySpan<byte> block)

@@ -61,6 +61,8 @@ internal sealed unsafe partial class Segment
 
             Guid generation = new(RandomNumberGenerator.GetBytes(16));
             SegmentLayout.WriteNew(file, fileLength, dtype, shape, dataBytes, generation, persistent);
+            // The robust mutex is ready before anyone can open the segment, so no opener has to race to initialise it.
+            Sync.SyncBlock.InitializeNew((ControlBlock*)(file + fileLength - ControlBlock.Size));
             var layout = SegmentLayout.Read(file, fileLength, name);
             var segment = new Segment(name, path, directory, fd, view, fileLength, layout, writable: true, ownsName: !persistent, identity);
 

@@ -12,8 +12,11 @@ internal sealed unsafe partial class Segment
 {
     private readonly SafeFdHandle _fd;
     private readonly SafeMappedViewHandle _view;
+    private readonly Lock _unmapGate = new();
     private int _refCount = 1;
     private int _nameRemoved;
+    private bool _unmapDeferred;
+    private bool _unmapped;
 
     private Segment(string name, string path, SegmentDirectory? directory, SafeFdHandle fd, SafeMappedViewHandle view,
         long fileLength, SegmentLayout layout, bool writable, bool ownsName, FileIdentity identity)
@@ -68,11 +71,45 @@ internal sealed unsafe partial class Segment
     {
         if (Interlocked.Decrement(ref _refCount) == 0)
         {
-            // Unmap before closing: the flock must outlive the mapping, since the orphan collector
-            // treats "nobody holds the lock" as "nobody has it mapped".
-            _view.Dispose();
-            _fd.Dispose();
+            lock (_unmapGate)
+            {
+                // A thread of this process still holding the segment's robust mutex has it on glibc's
+                // robust list, inside this mapping: unmapping now would leave that list pointing at
+                // nothing, and glibc walks it on the thread's next lock. The unmap waits for the unlock.
+                Volatile.Write(ref _unmapDeferred, true);
+                Interlocked.MemoryBarrier();
+                if (!HeldHere())
+                {
+                    Unmap();
+                }
+            }
         }
+    }
+
+    /// <summary>True when the last reference went while this process held the segment's lock: it stays mapped until the unlock.</summary>
+    internal bool UnmapDeferred => Volatile.Read(ref _unmapDeferred) && !Volatile.Read(ref _unmapped);
+
+    /// <summary>After an unlock: finishes an unmap that waited for it.</summary>
+    internal void UnmapIfDeferred()
+    {
+        lock (_unmapGate)
+        {
+            if (!_unmapped && !HeldHere())
+            {
+                Unmap();
+            }
+        }
+    }
+
+    private bool HeldHere() => Control is not null && OperatingSystem.IsLinux() && Sync.SyncBlock.HeldByThisProcess(Control);
+
+    private void Unmap()
+    {
+        Volatile.Write(ref _unmapped, true);
+        // Unmap before closing: the flock must outlive the mapping, since the orphan collector
+        // treats "nobody holds the lock" as "nobody has it mapped".
+        _view.Dispose();
+        _fd.Dispose();
     }
 
     /// <summary>

@@ -32,9 +32,28 @@ public unsafe class ControlBlockLayoutTests
         Assert.Equal(88 + 32 * 8, ControlBlock.ChecksummedBytes - 8);
         Assert.Equal(352, (byte*)&cb.Checksum - b);
         Assert.Equal(384, (byte*)&cb.State - b);
-        Assert.Equal(512, (byte*)cb.LockArea - b);
+        Assert.Equal(512, (byte*)&cb.MutexInit - b);
+        Assert.Equal(520, (byte*)&cb.MutexInitStartTime - b);
+        Assert.Equal(528, (byte*)cb.Mutex - b);
+        Assert.Equal(64, ControlBlock.MutexBytes);
+        Assert.Equal(592, (byte*)&cb.WriterPid - b);
+        Assert.Equal(596, (byte*)&cb.SyncFlags - b);
+        Assert.Equal(600, (byte*)&cb.WriterStartTime - b);
         Assert.Equal(640, (byte*)&cb.VersionCounter - b);
         Assert.Equal(704, (byte*)&cb.NotifyWord - b);
+        Assert.Equal(768, (byte*)&cb.PublisherSlots - b);
+        Assert.Equal(832, (byte*)ControlBlock.PublisherSequence(&cb, 0) - b);
+        Assert.Equal(832 + 15 * 64, (byte*)ControlBlock.PublisherSequence(&cb, ControlBlock.MaxPublisherSlots - 1) - b);
+        Assert.True(832 + ControlBlock.MaxPublisherSlots * 64 <= ControlBlock.Size);
+    }
+
+    [Fact]
+    public void Sync_flags_and_mutex_room_match_docs_format_md()
+    {
+        Assert.Equal(1u, ControlBlock.SyncFlagInconsistent);
+        Assert.Equal(2u, ControlBlock.SyncFlagRepairPending);
+        // glibc's pthread_mutex_t: 40 bytes on x86-64, 48 on arm64; the area [528, 592) holds either.
+        Assert.True(global::Interop.Libc.PThreadMutexMaxSize <= 592 - 528);
     }
 
     [Fact]

@@ -10,6 +10,7 @@ internal static partial class Interop
         internal const int EAGAIN = 11;
         internal const int ENOMEM = 12;
         internal const int EACCES = 13;
+        internal const int EBUSY = 16;
         internal const int EEXIST = 17;
         internal const int ENOTDIR = 20;
         internal const int EISDIR = 21;
@@ -18,8 +19,12 @@ internal static partial class Interop
         internal const int EFBIG = 27;
         internal const int ENOSPC = 28;
         internal const int EROFS = 30;
+        internal const int EDEADLK = 35;
         internal const int ENAMETOOLONG = 36;
         internal const int ELOOP = 40;
         internal const int EOPNOTSUPP = 95;
+        internal const int ETIMEDOUT = 110;
+        internal const int EOWNERDEAD = 130;
+        internal const int ENOTRECOVERABLE = 131;
     }
 }
