@@ -24,23 +24,30 @@ internal static class ProcessInfo
     }
 
     /// <summary>The start time of <paramref name="pid"/>, or null when no such process exists.</summary>
-    internal static ulong? GetStartTime(int pid)
+    internal static ulong? GetStartTime(int pid) => ReadStat(pid)?.StartTime;
+
+    /// <summary>
+    /// Whether the process that was <paramref name="pid"/> at <paramref name="startTime"/> still runs.
+    /// A start time of zero (unknown) falls back to the PID alone. A zombie counts as dead: a process
+    /// killed by SIGKILL keeps its /proc entry and start time until its parent reaps it, which a busy or
+    /// careless parent may never do, and nobody should wait on it or keep its segments meanwhile.
+    /// </summary>
+    internal static bool IsAlive(int pid, ulong startTime) =>
+        ReadStat(pid) is { } stat && stat.State is not ('Z' or 'X' or 'x') && (startTime == 0 || stat.StartTime == startTime);
+
+    /// <summary>Field 3 (state) and field 22 (start time, clock ticks since boot) of /proc/PID/stat.</summary>
+    private static (char State, ulong StartTime)? ReadStat(int pid)
     {
         if (pid <= 0)
         {
             return null;
         }
-
         string text;
         try
         {
             text = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
         }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
@@ -53,18 +60,9 @@ internal static class ProcessInfo
             return null;
         }
         string[] fields = text[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return fields.Length > 19 && ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out ulong start)
-            ? start
+        return fields.Length > 19 && fields[0].Length == 1 &&
+               ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out ulong start)
+            ? (fields[0][0], start)
             : null;
-    }
-
-    /// <summary>
-    /// Whether the process that was <paramref name="pid"/> at <paramref name="startTime"/> still runs.
-    /// A start time of zero (unknown) falls back to the PID alone.
-    /// </summary>
-    internal static bool IsAlive(int pid, ulong startTime)
-    {
-        ulong? now = GetStartTime(pid);
-        return now is not null && (startTime == 0 || now == startTime);
     }
 }

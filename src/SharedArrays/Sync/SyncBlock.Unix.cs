@@ -129,7 +129,7 @@ internal readonly unsafe partial struct SyncBlock
                 waitingSince = now;
             }
             else if (now - waitingSince > InitTakeoverAfterMs &&
-                     !WriterLiveness.IsRunning((int)(seen >> 32), Volatile.Read(ref _cb->MutexInitStartTime)) &&
+                     !Lifecycle.ProcessInfo.IsAlive((int)(seen >> 32), Volatile.Read(ref _cb->MutexInitStartTime)) &&
                      Interlocked.CompareExchange(ref word, mine, seen) == seen)
             {
                 InitializeWon(mine);

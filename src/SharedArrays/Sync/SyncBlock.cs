@@ -70,7 +70,7 @@ internal readonly unsafe partial struct SyncBlock
     {
         pid = Volatile.Read(ref _cb->WriterPid);
         ulong start = Volatile.Read(ref _cb->WriterStartTime);
-        return pid == 0 || pid == Environment.ProcessId || WriterLiveness.IsRunning(pid, start);
+        return pid == 0 || pid == Environment.ProcessId || Lifecycle.ProcessInfo.IsAlive(pid, start);
     }
 
     /// <summary>

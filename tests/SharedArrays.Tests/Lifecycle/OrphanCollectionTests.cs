@@ -142,6 +142,47 @@ public class OrphanCollectionTests
     }
 
     [Fact]
+    public void A_creator_killed_but_never_reaped_a_zombie_counts_as_dead()
+    {
+        using var dir = new PrivateDirectory("gczombie");
+        // The creator's parent is a shell that execs sleep: nobody ever waits for the creator, so after
+        // kill -9 it stays a zombie, with its /proc entry and start time, until the sleep ends.
+        string dotnet = Processes.DotnetHost;
+        using Process parent = Processes.Start("/bin/sh",
+            ["-c", $"sleep 60 | \"{dotnet}\" \"{Processes.TestChildDll}\" create victim wait & echo $!; exec sleep 60"], dir.Environment);
+        try
+        {
+            int creator = int.Parse(parent.StandardOutput.ReadLine()!, CultureInfo.InvariantCulture);
+            var clock = Stopwatch.StartNew();
+            while (!File.Exists(dir.PathOf("victim")) && clock.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                Thread.Sleep(10);
+            }
+            Assert.True(File.Exists(dir.PathOf("victim")), "the creator did not create its segment");
+            using (Process kill = Process.Start("kill", ["-9", creator.ToString(CultureInfo.InvariantCulture)])!)
+            {
+                kill.WaitForExit();
+            }
+            clock.Restart();
+            while (!File.ReadAllText($"/proc/{creator}/stat").Split(')')[^1].TrimStart().StartsWith('Z') && clock.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                Thread.Sleep(10);
+            }
+            Assert.StartsWith("Z", File.ReadAllText($"/proc/{creator}/stat").Split(')')[^1].TrimStart(), StringComparison.Ordinal);
+
+            Assert.False(SharedArray.Inspect("victim", dir.Path).CreatorAlive);
+            OrphanSegment orphan = Assert.Single(SharedArray.CollectOrphans(new OrphanCollectionOptions { Directory = dir.Path }));
+            Assert.Equal(creator, orphan.CreatorPid);
+            Assert.Empty(dir.Entries());
+        }
+        finally
+        {
+            parent.Kill(entireProcessTree: true);
+            parent.WaitForExit();
+        }
+    }
+
+    [Fact]
     public void Gc_never_touches_npy_files_persistent_segments_other_files_or_held_segments()
     {
         using var dir = new PrivateDirectory("gckeep");
