@@ -61,8 +61,11 @@ public class CrashTortureTests
         var collected = new ConcurrentDictionary<string, OrphanSegment>();
         int gcRuns = 0;
 
+        // Names are PREFIX-PID-I: the prefix is new for every creator started, because over thousands of
+        // kills PIDs come round again, and a reused PID must not recreate an earlier creator's names.
+        int creators = 0;
         Worker Spawn(string role) => new(role, role == "creator"
-            ? Processes.StartChild(dir.Environment, "torture-create", "s", random.Next().ToString(CultureInfo.InvariantCulture))
+            ? Processes.StartChild(dir.Environment, "torture-create", $"s{creators++}", random.Next().ToString(CultureInfo.InvariantCulture))
             : Processes.StartChild(dir.Environment, "torture-attach", random.Next().ToString(CultureInfo.InvariantCulture)), lines);
 
         var workers = new List<Worker> { Spawn("creator"), Spawn("creator"), Spawn("attacher"), Spawn("attacher") };
