@@ -110,9 +110,10 @@ internal static class DemoVsFloor
             }
             double poolStart = Stats.Median(runs.Select(d => d.PoolStart));
             double workers = Stats.Median(runs.Select(d => d.Phase("workers")));
-            double afterStart = Stats.Median(runs.Select(d => d.Phase("workers") - d.PoolStart));
-            rows.Add(["workers - pool start", Stats.Seconds(afterStart), "rewrite from all cores", Stats.Seconds(rewrite),
-                Stats.Ratio(afterStart / rewrite), Stats.Ratio(afterStart / rewrite)]);
+            // sharr demo starts its workers while it fills, so the worker phase holds the start only when
+            // the start outlasted the fill; never more than the phase itself.
+            double afterStart = Stats.Median(runs.Select(d => d.Phase("workers") - Math.Min(d.PoolStart, d.Phase("workers"))));
+            bool overlapped = runs.All(d => d.PoolStart > d.Phase("workers"));
             report.Line();
             report.Line($"{side}: medians of {options.Repeat} runs, each demo phase against its floor:");
             report.Table(["phase", "demo", "floor", "floor seconds", "demo / floor", "demo / rewrite"], rows);
@@ -126,7 +127,9 @@ internal static class DemoVsFloor
             string build = side == DemoRuns.Ours ? "" : " (NativeAOT sharr)";
             report.Goal($"the worker phase{build} within 3x of the floor (rewrite from all cores)", workers <= 3 * rewrite,
                 $"workers {Stats.Seconds(workers)} = {Stats.Ratio(workers / rewrite)} the rewrite floor {Stats.Seconds(rewrite)}; " +
-                $"of it, starting {options.Workers} worker processes took {Stats.Seconds(poolStart)}; the rest is {Stats.Ratio(afterStart / rewrite)} the floor");
+                (overlapped
+                    ? $"starting {options.Workers} worker processes ({Stats.Seconds(poolStart)}) ran beside the fill, so all of the phase is handing out and writing the chunks"
+                    : $"of it, starting {options.Workers} worker processes took up to {Stats.Seconds(poolStart)}; the rest is {Stats.Ratio(afterStart / rewrite)} the floor"));
         }
         report.Json["median"] = medians;
     }
