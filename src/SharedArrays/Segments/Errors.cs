@@ -11,12 +11,28 @@ internal static class Errors
         Interop.Errno.ELOOP => new InvalidSegmentException($"'{path}' is a symbolic link; segment names are never followed.", name),
         Interop.Errno.EISDIR => new InvalidSegmentException($"'{path}' is a directory, not a segment.", name),
         Interop.Errno.ENXIO => new InvalidSegmentException($"'{path}' is a FIFO or device, not a segment.", name),
-        Interop.Errno.EACCES or Interop.Errno.EPERM => new SegmentAccessDeniedException(
-            readOnly ? $"Permission denied opening '{path}'." : $"Permission denied opening '{path}' for writing; open it read-only if that is enough.", name),
+        Interop.Errno.EACCES or Interop.Errno.EPERM => AccessDenied(name, path, readOnly),
         Interop.Errno.ENAMETOOLONG => new InvalidSegmentException($"The name '{name}' is too long.", name),
         Interop.Errno.ENOTDIR => new SegmentNotFoundException($"No segment at '{path}' (a parent is not a directory).", name),
         _ => ForErrno(errno, "open", name),
     };
+
+    /// <summary>
+    /// Says why: another user's object (then read-only would not help either), or one of ours without
+    /// write permission.
+    /// </summary>
+    private static SegmentAccessDeniedException AccessDenied(string name, string path, bool readOnly)
+    {
+        uint me = Interop.Libc.GetEUid();
+        if (Interop.Libc.Statx(Interop.Libc.AT_FDCWD, path, Interop.Libc.AT_SYMLINK_NOFOLLOW, Interop.Libc.STATX_BASIC_STATS, out var st) == 0 && st.stx_uid != me)
+        {
+            return new SegmentAccessDeniedException(
+                $"Permission denied opening '{path}': it belongs to uid {st.stx_uid} (mode {Convert.ToString(st.stx_mode & 0x1FF, 8)}) and this process runs as uid {me}; " +
+                "only its owner can open it.", name);
+        }
+        return new SegmentAccessDeniedException(
+            readOnly ? $"Permission denied opening '{path}'." : $"Permission denied opening '{path}' for writing; open it read-only if that is enough.", name);
+    }
 
     internal static SharedArrayException ForCreate(int errno, string name, string directory) => errno switch
     {
