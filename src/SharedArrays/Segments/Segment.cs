@@ -17,6 +17,7 @@ internal sealed unsafe partial class Segment
     private int _nameRemoved;
     private bool _unmapDeferred;
     private bool _unmapped;
+    private int _locksHeld;
 
     private Segment(string name, string path, SegmentDirectory? directory, SafeFdHandle fd, SafeMappedViewHandle view,
         long fileLength, SegmentLayout layout, bool writable, bool ownsName, FileIdentity identity)
@@ -101,7 +102,16 @@ internal sealed unsafe partial class Segment
         }
     }
 
-    private bool HeldHere() => Control is not null && OperatingSystem.IsLinux() && Sync.SyncBlock.HeldByThisProcess(Control);
+    /// <summary>
+    /// Locks of the segment's mutex taken through this Segment and not yet released. Counted here, not read
+    /// from the shared lock word: a lock taken through another open of the same segment (or a lock word
+    /// someone forged) must not keep this mapping alive.
+    /// </summary>
+    private bool HeldHere() => Volatile.Read(ref _locksHeld) > 0;
+
+    internal void LockTaken() => Interlocked.Increment(ref _locksHeld);
+
+    internal void LockReleased() => Interlocked.Decrement(ref _locksHeld);
 
     private void Unmap()
     {

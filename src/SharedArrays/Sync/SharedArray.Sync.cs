@@ -72,6 +72,7 @@ public unsafe partial class SharedArray
         {
             throw new TimeoutException($"The lock of '{Name}' was not acquired within {timeout}.");
         }
+        Segment.LockTaken();
         try
         {
             return new SharedWriteScope(this, (long)sync.EnterWrite(), outcome == LockOutcome.AcquiredOwnerDied);
@@ -79,6 +80,8 @@ public unsafe partial class SharedArray
         catch
         {
             sync.Unlock(outcome == LockOutcome.AcquiredOwnerDied);
+            Segment.LockReleased();
+            AfterRelease();
             throw;
         }
     }

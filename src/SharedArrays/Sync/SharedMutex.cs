@@ -107,7 +107,7 @@ public sealed class SharedMutex : IDisposable
     /// <exception cref="LockRecursionException">This thread already holds it.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public SharedMutexScope Lock(CancellationToken cancellationToken = default) =>
-        new(this, Sync.Lock(Timeout.InfiniteTimeSpan, cancellationToken) == LockOutcome.AcquiredOwnerDied);
+        Held(Sync.Lock(Timeout.InfiniteTimeSpan, cancellationToken));
 
     /// <summary>Locks the mutex, waiting at most <paramref name="timeout"/>.</summary>
     /// <exception cref="TimeoutException">Another thread or process held it all along.</exception>
@@ -127,7 +127,7 @@ public sealed class SharedMutex : IDisposable
     {
         Deadline.Validate(timeout, nameof(timeout));
         LockOutcome outcome = Sync.Lock(timeout, cancellationToken);
-        scope = outcome == LockOutcome.TimedOut ? default : new SharedMutexScope(this, outcome == LockOutcome.AcquiredOwnerDied);
+        scope = outcome == LockOutcome.TimedOut ? default : Held(outcome);
         return outcome != LockOutcome.TimedOut;
     }
 
@@ -160,7 +160,15 @@ public sealed class SharedMutex : IDisposable
             _array.ThrowIfDisposedForSync();
         }
         sync.Unlock(inherited);
+        _array.Segment.LockReleased();
         _array.AfterRelease();
+    }
+
+    /// <summary>A lock just taken: counted on the segment, which stays mapped until it is released.</summary>
+    private SharedMutexScope Held(LockOutcome outcome)
+    {
+        _array.Segment.LockTaken();
+        return new SharedMutexScope(this, outcome == LockOutcome.AcquiredOwnerDied);
     }
 
     internal void MarkConsistent() => Sync.MarkConsistent();

@@ -32,7 +32,7 @@ public sealed class SharedPublisher<T> : IDisposable where T : unmanaged
     {
         _array = array;
         SyncBlock sync = array.GetSyncBlock(forWriting: true);
-        int slots = sync.PublisherSlots;
+        int slots = sync.CheckedPublisherSlots(array.Shape);
         _frameShape = array.Shape[1..].ToArray();
         FrameLength = SegmentLayout.ElementCount(_frameShape);
         _slots = new SharedArray<T>[slots];

@@ -22,9 +22,10 @@ public class SharedSubscriber : IDisposable
         {
             throw new SharedArrayException($"'{array.Name}' is not a publisher segment (SharedPublisher<T>.Create makes one).", array.Name);
         }
+        int slots = sync.CheckedPublisherSlots(array.Shape);
         _frameShape = array.Shape[1..].ToArray();
         FrameLength = SegmentLayout.ElementCount(_frameShape);
-        _slots = new SharedArray[sync.PublisherSlots];
+        _slots = new SharedArray[slots];
         for (int s = 0; s < _slots.Length; s++)
         {
             _slots[s] = createView(_frameShape, s * FrameLength);

@@ -53,8 +53,11 @@ public sealed class SharedWriteScope : IDisposable
         _ended = true;
         SyncBlock sync = _array.SyncBlockForRelease();
         ulong version = sync.ExitWrite((ulong)Version);
-        sync.Unlock(PreviousOwnerDied);
+        // Wake the waiters while the lock still keeps the segment mapped here: after the unlock another
+        // thread's Dispose may unmap it. They see the new even version either way.
         sync.NotifyAll();
+        sync.Unlock(PreviousOwnerDied);
+        _array.Segment.LockReleased();
         _array.AfterRelease();
         return (long)version;
     }

@@ -329,8 +329,8 @@ internal readonly unsafe partial struct SyncBlock
             _ = PThreadMutexConsistent(Mutex);
         }
         RepairSeqlock();
+        NotifyAll(); // before the unlock, as EndWrite does: while the lock is ours the segment is still mapped
         Check(PThreadMutexUnlock(Mutex), "pthread_mutex_unlock", Name);
-        NotifyAll();
     }
 
     /// <summary>
@@ -361,22 +361,6 @@ internal readonly unsafe partial struct SyncBlock
         {
             Volatile.Write(ref _cb->VersionCounter, v + 1);
         }
-    }
-
-    /// <summary>
-    /// Whether a thread of this process holds the mutex. The first word of glibc's robust mutex is the
-    /// kernel's robust futex word (<c>&lt;linux/futex.h&gt;</c>: the owner's TID in <c>FUTEX_TID_MASK</c>), so
-    /// this needs no glibc internals beyond that word being first, as in <c>PTHREAD_MUTEX_INITIALIZER</c>.
-    /// </summary>
-    internal static bool HeldByThisProcess(ControlBlock* cb)
-    {
-        const uint FutexTidMask = 0x3fffffff;
-        if ((uint)Volatile.Read(ref cb->MutexInit) != MutexReady)
-        {
-            return false;
-        }
-        int tid = (int)(Volatile.Read(ref *(uint*)cb->Mutex) & FutexTidMask);
-        return tid != 0 && Directory.Exists($"/proc/self/task/{tid.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
     }
 
     private static TimeSpec RealtimeAfter(TimeSpan span)

@@ -45,6 +45,23 @@ internal readonly unsafe partial struct SyncBlock
 
     internal int PublisherSlots => (int)Volatile.Read(ref _cb->PublisherSlots);
 
+    /// <summary>
+    /// The publisher's slot count, checked against the array it must describe: the word lives in shared
+    /// memory outside the checksum, and a count that disagrees with the shape would put slot views (and
+    /// their sequence words) outside the mapping.
+    /// </summary>
+    internal int CheckedPublisherSlots(ReadOnlySpan<long> shape)
+    {
+        uint slots = Volatile.Read(ref _cb->PublisherSlots);
+        if (slots is < 2 or > ControlBlock.MaxPublisherSlots || shape.Length < 1 || shape[0] != slots)
+        {
+            throw new InvalidSegmentException(
+                $"'{Name}' claims {slots} publisher slots for an array of shape [{string.Join(", ", shape.ToArray())}]: " +
+                $"a publisher segment has 2 to {ControlBlock.MaxPublisherSlots} slots, one per row.", Name);
+        }
+        return (int)slots;
+    }
+
     internal ulong Version => Volatile.Read(ref _cb->VersionCounter);
 
     internal ref ulong VersionWord => ref _cb->VersionCounter;

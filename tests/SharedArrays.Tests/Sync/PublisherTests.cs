@@ -109,5 +109,15 @@ public class PublisherTests
         using var publisher = SharedPublisher<int>.Create("p", [4], options: options);
         Assert.Throws<ArgumentException>(() => publisher.Publish([1, 2, 3]));
         Assert.Throws<ElementTypeMismatchException>(() => SharedSubscriber<long>.Open("p", new SharedArrayOpenOptions { Directory = dir.Path }));
+
+        // The slot count is a shared-memory word outside the checksum: one that disagrees with the shape
+        // would put slot views past the mapping, so it is refused.
+        using (var file = new FileStream(Path.Combine(dir.Path, "p"), FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = file.Length - 4096 + 768; // control block + PublisherSlots (docs/format.md 4.3)
+            file.Write(BitConverter.GetBytes(60u));
+        }
+        var e = Assert.Throws<InvalidSegmentException>(() => SharedSubscriber<int>.Open("p", new SharedArrayOpenOptions { Directory = dir.Path }));
+        Assert.Contains("60 publisher slots", e.Message, StringComparison.Ordinal);
     }
 }

@@ -245,6 +245,19 @@ public unsafe class SharedMutexTests
         Assert.Equal(2, write.EndWrite());
         Assert.False(Mapped(inode));
         Assert.Throws<ObjectDisposedException>(() => held.Dispose()); // a stale copy after the unmap touches nothing
+
+        // A lock held through one open keeps only that open mapped: another open of the same segment,
+        // disposed meanwhile, unmaps at once (it used to wait for an unlock that was never its own).
+        using var shared = SharedArray<long>.Create("s", [1], options);
+        using (SharedMutexScope locked = shared.Mutex.Lock(Ct))
+        {
+            var other = SharedArray<long>.Open("s", new SharedArrayOpenOptions { Directory = dir.Path });
+            ulong sharedInode = other.Segment.Identity.Inode;
+            int mappingsWithOther = File.ReadLines("/proc/self/maps").Count(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is { Length: > 5 } f && f[4] == sharedInode.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            other.Dispose();
+            int mappingsAfter = File.ReadLines("/proc/self/maps").Count(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is { Length: > 5 } f && f[4] == sharedInode.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(mappingsWithOther - 1, mappingsAfter);
+        }
     }
 
     /// <summary>A child locks the mutex of "a" and is killed with SIGKILL while it holds it.</summary>
