@@ -137,7 +137,12 @@ public unsafe partial class SharedArray
             }
             catch (Exception) when (!sync.Validate(version))
             {
-                continue; // it failed on a torn state: that run does not count
+                // It failed on a torn state: that run does not count, but the time it took does.
+                if (deadline.Expired)
+                {
+                    throw new TimeoutException($"'{Name}' kept changing while it was read for {timeout}: no consistent state was seen.");
+                }
+                continue;
             }
             if (sync.Validate(version))
             {

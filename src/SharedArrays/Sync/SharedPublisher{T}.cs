@@ -76,7 +76,6 @@ public sealed class SharedPublisher<T> : IDisposable where T : unmanaged
         var array = new SharedArray<T>(segment, segment.Layout.Shape, SharedArray.CStrides(segment.Layout.Shape), 0, isRoot: true);
         try
         {
-            array.GetSyncBlock(forWriting: true).RecordWriter();
             return new SharedPublisher<T>(array);
         }
         catch
@@ -86,7 +85,15 @@ public sealed class SharedPublisher<T> : IDisposable where T : unmanaged
         }
     }
 
-    private static unsafe void InitializePublisher(Segment segment, int slots) => SyncBlock.InitializePublisher(segment.Control, slots);
+    /// <summary>
+    /// Marks the new segment a publisher and records this process as its writer before the name is
+    /// published, so that no Open can take it over in between.
+    /// </summary>
+    private static unsafe void InitializePublisher(Segment segment, int slots)
+    {
+        SyncBlock.InitializePublisher(segment.Control, slots);
+        new SyncBlock(segment).RecordWriter();
+    }
 
     /// <summary>
     /// Opens an existing publisher segment to write it, taking over from a writer that has exited or died;
